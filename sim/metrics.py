@@ -1,0 +1,107 @@
+"""Rates per 1,000 flight hours with confidence intervals, and the summary of one run.
+
+An encounter is graded by the most severe cylinder the pair entered. ``encounters`` counts
+each encounter once, under its grade; the *rate* of a category counts every encounter that
+entered that cylinder, i.e. its grade or anything more severe ("at least a near miss").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from sim.records import RunResult
+
+PER_FH = 1000.0
+
+
+def poisson_interval(count: int, exposure: float, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Garwood) interval for a Poisson rate ``count / exposure``.
+
+    Examples
+    --------
+    >>> lo, hi = poisson_interval(0, 1.0)
+    >>> (lo, round(hi, 3))
+    (0.0, 3.689)
+    """
+    if exposure <= 0:
+        return (float("nan"), float("nan"))
+    alpha = 1.0 - level
+    lo = 0.0 if count == 0 else stats.chi2.ppf(alpha / 2, 2 * count) / 2
+    hi = stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
+    return (float(lo / exposure), float(hi / exposure))
+
+
+def flight_hours(result: RunResult) -> float:
+    """Hours flown by aircraft (crewed and uncrewed); missiles are not exposure."""
+    return float(sum(f.flight_hours for f in result.flights if f.kind != "missile"))
+
+
+def graded_counts(result: RunResult) -> dict[str, int]:
+    """Encounters per grade (each counted once, under its most severe category)."""
+    c = Counter(e.category for e in result.encounters)
+    return {cat.name: int(c.get(cat.name, 0)) for cat in result.categories}
+
+
+def entered_counts(result: RunResult) -> dict[str, int]:
+    """Encounters that entered each cylinder (their grade or anything more severe)."""
+    graded = graded_counts(result)
+    names = [cat.name for cat in result.categories]
+    return {name: sum(graded[n] for n in names[: i + 1]) for i, name in enumerate(names)}
+
+
+def rates(result: RunResult, level: float = 0.95) -> dict[str, dict[str, float]]:
+    """Rate per 1,000 flight hours of entering each cylinder, with its exact interval."""
+    fh = flight_hours(result)
+    out = {}
+    for name, k in entered_counts(result).items():
+        lo, hi = poisson_interval(k, fh / PER_FH, level)
+        out[name] = {"count": k, "rate": k / fh * PER_FH if fh > 0 else float("nan"),
+                     "ci_low": lo, "ci_high": hi}
+    return out
+
+
+def comms_figures(result: RunResult) -> dict[str, float]:
+    """Counts of protocol events and hotline waiting times (from the event log alone)."""
+    kinds = Counter(e.kind for e in result.events)
+    out: dict[str, float] = {kind: int(n) for kind, n in sorted(kinds.items())}
+    requested: dict[str, float] = {}
+    waits = []
+    for e in result.events:
+        if e.kind == "hotline_request":
+            requested[e.detail.split(";")[0]] = e.t_s
+        elif e.kind == "hotline_answer":
+            key = e.detail.split(";")[0]
+            if key in requested:
+                waits.append(e.t_s - requested.pop(key))
+    out["hotline_calls"] = int(kinds.get("hotline_request", 0))
+    out["hotline_wait_mean_s"] = float(np.mean(waits)) if waits else 0.0
+    out["hotline_wait_p95_s"] = float(np.percentile(waits, 95)) if waits else 0.0
+    return out
+
+
+def summarize(result: RunResult, wall_s: float | None = None,
+              version: str | None = None) -> dict[str, Any]:
+    """The content of ``summary.json`` for one run."""
+    from sim import __version__
+
+    flights = [f for f in result.flights if f.kind != "missile"]
+    return {
+        "scenario": result.scenario,
+        "protocol": result.protocol,
+        "seed": result.seed,
+        "start": result.start_iso,
+        "duration_h": result.duration_h,
+        "flights": len(flights),
+        "missiles": len(result.flights) - len(flights),
+        "flight_hours": round(flight_hours(result), 6),
+        "encounters": graded_counts(result),
+        "encounters_entered": entered_counts(result),
+        "rates_per_1000_fh": rates(result),
+        "comms": comms_figures(result),
+        "wall_s": wall_s,
+        "version": version or __version__,
+    }

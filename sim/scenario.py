@@ -1,0 +1,381 @@
+"""Scenario files: pydantic models, loading, protocol resolution and ``--set`` overrides.
+
+``load(path, overrides)`` turns a TOML file into a frozen, validated :class:`Scenario` with its
+protocol resolved from ``protocols/NAME.toml`` (or a path). Every problem becomes an
+:class:`~sim.errors.InputError` naming the file, the dotted field path and what was expected.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim.errors import InputError, dotted
+from sim.protocol_spec import Protocol, Side, Strict, ZoneSpec
+
+Mission = Literal["strike", "cap", "isr", "tanker", "awacs", "bomber", "cruise_missile"]
+
+
+class Waypoint(Strict):
+    """A route point: a named place or lat/lon, at an altitude."""
+
+    place: str | None = None
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    alt_ft: float = Field(ge=0, le=70000)
+
+    @model_validator(mode="after")
+    def _one_position(self) -> Waypoint:
+        has_ll = self.lat is not None and self.lon is not None
+        if (self.place is not None) == has_ll or (self.lat is None) != (self.lon is None):
+            raise ValueError("give either place or both lat and lon")
+        return self
+
+
+class Flight(Strict):
+    """An explicit flight, flown exactly as written from ``depart_s``."""
+
+    id: str = Field(min_length=1)
+    side: Side
+    type: str
+    mission: str = "explicit"
+    depart_s: float = Field(0.0, ge=0)
+    speed_kt: float | None = Field(None, gt=0)
+    route: list[Waypoint] = Field(min_length=2)
+
+
+class SortieStream(Strict):
+    """Generated sorties: a Poisson stream of one type and mission from one base."""
+
+    side: Side
+    base: str
+    type: str
+    mission: Mission
+    per_day: float = Field(ge=0, description="mean sorties (or missiles) per 24 h")
+    targets: list[str] = Field(min_length=1)
+    target_radius_nm: float = Field(15.0, ge=0)
+    time_on_station_min: float | None = Field(None, ge=0)
+    alt_ft: tuple[float, float] | None = Field(None, description="[low, high]; type's band if absent")
+    from_h: float = Field(0.0, ge=0, description="first hour of the day this stream flies")
+    to_h: float = Field(24.0, gt=0, description="last hour of the day this stream flies")
+    salvo: int = Field(1, ge=1, description="missiles per launch (cruise_missile) or ship count")
+
+    @model_validator(mode="after")
+    def _window(self) -> SortieStream:
+        if self.to_h <= self.from_h:
+            raise ValueError(f"to_h must be > from_h, got from_h={self.from_h}, to_h={self.to_h}")
+        if self.alt_ft is not None and self.alt_ft[0] > self.alt_ft[1]:
+            raise ValueError("alt_ft must be [low, high] with low <= high")
+        return self
+
+
+class Traffic(Strict):
+    scale: float = Field(1.0, ge=0, description="multiplies every sortie rate")
+    sorties: list[SortieStream] = Field(default_factory=list)
+
+
+class CategorySpec(Strict):
+    name: str
+    radius_ft: float = Field(gt=0)
+    half_height_ft: float = Field(gt=0)
+
+
+class EncounterSpec(Strict):
+    pairs: Literal["cross-side", "all"] = "cross-side"
+    categories: list[CategorySpec] | None = Field(None, min_length=1)
+
+
+class SweepSpec(Strict):
+    replications: int = Field(10, ge=1)
+    vary: dict[str, list[Any]] = Field(default_factory=dict)
+
+
+class Scenario(Strict):
+    """A validated scenario with its protocol resolved (what the engine runs)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    name: str
+    title: str = ""
+    protocol: Protocol
+    start: datetime = datetime.fromisoformat("2015-11-17T00:00:00+00:00")
+    duration_h: float = Field(24.0, gt=0, le=24 * 14)
+    seed: int = Field(1, ge=0)
+    sources: list[str] = Field(default_factory=list)
+    traffic: Traffic = Traffic()
+    flights: list[Flight] = Field(default_factory=list)
+    zones: list[ZoneSpec] = Field(default_factory=list)
+    encounters: EncounterSpec = EncounterSpec()
+    sweep: SweepSpec = SweepSpec()
+    path: str = Field("", description="the file it came from (for messages)")
+
+    @field_validator("flights")
+    @classmethod
+    def _unique_ids(cls, flights: list[Flight]) -> list[Flight]:
+        seen: set[str] = set()
+        for f in flights:
+            if f.id in seen:
+                raise ValueError(f"flight id {f.id!r} appears twice")
+            seen.add(f.id)
+        return flights
+
+    @property
+    def duration_s(self) -> float:
+        return self.duration_h * 3600.0
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A copy with dotted-path overrides applied and validated again."""
+        raw = self.model_dump(mode="python", exclude={"protocol", "path"})
+        raw["protocol"] = self.protocol.model_dump(mode="python")
+        return _build(raw, overrides, Path(self.path or "<scenario>"), protocol_dir=None)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, resolve and validate a scenario file.
+
+    Parameters
+    ----------
+    path : the scenario TOML file.
+    overrides : dotted paths to values, as ``--set`` gives them (``"traffic.scale": 2``,
+        ``"protocol.hotline.operators": 1``, ``"protocol": "none"``).
+    """
+    path = Path(path)
+    raw = read_toml(path)
+    return _build(raw, overrides or {}, path, protocol_dir=None)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, turning a missing file or a syntax error into one clear line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: TOML syntax error: {exc}") from None
+
+
+def _build(raw: dict[str, Any], overrides: dict[str, Any], path: Path,
+           protocol_dir: Path | None) -> Scenario:
+    raw = copy.deepcopy(raw)
+    file_overrides = raw.pop("protocol_overrides", {}) or {}
+    if not isinstance(file_overrides, dict):
+        raise InputError(f"{path}: protocol_overrides: must be a table of dotted paths")
+    scen_over = {k: v for k, v in overrides.items() if k != "protocol" and not k.startswith("protocol.")}
+    proto_over = {"protocol." + k: v for k, v in file_overrides.items()}
+    proto_over.update({k: v for k, v in overrides.items() if k.startswith("protocol.")})
+    if "protocol" in overrides:
+        raw["protocol"] = overrides["protocol"]
+    for key, value in scen_over.items():
+        set_path(raw, key, value, path)
+    raw["protocol"] = _protocol_raw(raw.get("protocol", "none"), path, protocol_dir)
+    for key, value in proto_over.items():
+        set_path(raw, key, value, path)
+    raw["path"] = str(path)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(_messages(exc, path, raw)) from None
+    problems = reference_problems(scenario, path)
+    if problems:
+        raise InputError(problems)
+    return scenario
+
+
+def reference_problems(s: Scenario, path: Path) -> list[str]:
+    """Names that must exist in the package data: places, aircraft types, zone shapes."""
+    from sim import aircraft, geo
+
+    out: list[str] = []
+
+    def check(field: str, fn: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except (LookupError, ValueError) as exc:
+            out.append(f"{path}: {field}: {exc}")
+
+    for i, st in enumerate(s.traffic.sorties):
+        check(f"traffic.sorties[{i}].base", geo.find_place, st.base)
+        check(f"traffic.sorties[{i}].type", aircraft.find_type, st.type)
+        for j, target in enumerate(st.targets):
+            check(f"traffic.sorties[{i}].targets[{j}]", geo.find_place, target)
+    for i, f in enumerate(s.flights):
+        check(f"flights[{i}].type", aircraft.find_type, f.type)
+        for j, wp in enumerate(f.route):
+            if wp.place is not None:
+                check(f"flights[{i}].route[{j}].place", geo.find_place, wp.place)
+    zone_lists = [("zones", s.zones), ("protocol.keep_out.zones", s.protocol.keep_out.zones),
+                  ("protocol.separation.awacs_coverage", s.protocol.separation.awacs_coverage),
+                  ("protocol.separation.ground_coverage", s.protocol.separation.ground_coverage),
+                  ("protocol.unilateral.coverage", s.protocol.unilateral.coverage)]
+    for prefix, zones in zone_lists:
+        for i, z in enumerate(zones):
+            check(f"{prefix}[{i}]", zone_geometry, z)
+    if s.protocol.comms_test.enabled:
+        check("protocol.comms_test.place", geo.find_place, s.protocol.comms_test.place)
+    return out
+
+
+def zone_geometry(z: ZoneSpec) -> Any:
+    """The zone as a Shapely geometry in the simulation plane."""
+    from sim import geo
+
+    return geo.zone_polygon(polygon=z.polygon, place=z.place, center=z.center,
+                            radius_nm=z.radius_nm, region=z.region)
+
+
+def _protocol_raw(ref: Any, scenario_path: Path, protocol_dir: Path | None) -> dict[str, Any]:
+    """The raw table of the protocol a scenario names (already a table when re-validating)."""
+    if isinstance(ref, dict):
+        return ref
+    if not isinstance(ref, str) or not ref:
+        raise InputError(f"{scenario_path}: protocol: expected a protocol name or path, got {ref!r}")
+    proto_path = find_protocol(ref, scenario_path)
+    raw = read_toml(proto_path)
+    try:
+        Protocol.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(_messages(exc, proto_path, raw)) from None
+    return raw
+
+
+def find_protocol(ref: str, scenario_path: Path | None = None) -> Path:
+    """Locate ``protocols/NAME.toml`` near the scenario, in the working directory, or a path."""
+    if ref.endswith(".toml") or "/" in ref:
+        candidates = [Path(ref)]
+        if scenario_path is not None:
+            candidates.insert(0, scenario_path.parent / ref)
+    else:
+        candidates = []
+        if scenario_path is not None:
+            candidates += [scenario_path.parent / "protocols" / f"{ref}.toml",
+                           scenario_path.parent.parent / "protocols" / f"{ref}.toml"]
+        candidates += [Path("protocols") / f"{ref}.toml",
+                       Path(__file__).resolve().parent.parent / "protocols" / f"{ref}.toml"]
+    for c in candidates:
+        if c.is_file():
+            return c
+    where = scenario_path or "<command line>"
+    raise InputError(f"{where}: protocol: no protocol file found for {ref!r} "
+                     f"(looked for {candidates[0]})")
+
+
+def load_protocol(ref: str | Path) -> Protocol:
+    """Load and validate one protocol file by name or path."""
+    path = find_protocol(str(ref))
+    raw = read_toml(path)
+    try:
+        return Protocol.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(_messages(exc, path, raw)) from None
+
+
+# --------------------------------------------------------------------------- overrides
+
+_SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_\-]*)((?:\[\d+\])*)$")
+
+
+def parse_value(text: str) -> Any:
+    """A ``--set`` value as TOML (numbers, booleans, arrays, quoted strings); else a bare string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Split ``PATH=VALUE`` from the command line."""
+    if "=" not in text:
+        raise InputError(f"--set {text}: expected PATH=VALUE, e.g. traffic.scale=2")
+    key, value = text.split("=", 1)
+    return key.strip(), parse_value(value.strip())
+
+
+def set_path(raw: dict[str, Any], key: str, value: Any, path: Path) -> None:
+    """Set ``raw[a][b][2][c] = value`` for the dotted key ``a.b[2].c``, creating tables as needed."""
+    node: Any = raw
+    parts = _split(key, path)
+    for i, (name, indexes) in enumerate(parts):
+        last = i == len(parts) - 1 and not indexes
+        if not isinstance(node, dict):
+            raise InputError(f"{path}: {key}: {dotted([p for p, _ in parts[:i]])} is not a table")
+        if last:
+            node[name] = value
+            return
+        node = node.setdefault(name, {} if not indexes else [])
+        for j, idx in enumerate(indexes):
+            if not isinstance(node, list) or idx >= len(node):
+                size = len(node) if isinstance(node, list) else 0
+                raise InputError(f"{path}: {key}: index {idx} out of range (there are {size})")
+            if i == len(parts) - 1 and j == len(indexes) - 1:
+                node[idx] = value
+                return
+            node = node[idx]
+
+
+def _split(key: str, path: Path) -> list[tuple[str, list[int]]]:
+    parts = []
+    for seg in key.split("."):
+        m = _SEGMENT.match(seg)
+        if not m:
+            raise InputError(f"{path}: {key}: not a dotted field path (e.g. traffic.sorties[0].per_day)")
+        parts.append((m.group(1), [int(x) for x in re.findall(r"\[(\d+)\]", m.group(2))]))
+    return parts
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _messages(exc: ValidationError, path: Path, raw: dict[str, Any]) -> list[str]:
+    """One line per problem: ``file: field.path: what was expected, got what``."""
+    lines = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        field = dotted(loc) or "(top level)"
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            lines.append(f"{path}: {field}: unknown key (check the spelling)")
+        elif kind == "missing":
+            lines.append(f"{path}: {field}: required field is missing")
+        else:
+            msg = _expected(kind, err.get("ctx") or {}) or err["msg"].removeprefix("Value error, ")
+            got = err.get("input")
+            suffix = "" if isinstance(got, (dict, list)) or got is None else f", got {got!r}"
+            lines.append(f"{path}: {field}: {msg}{suffix}")
+    return lines
+
+
+_BOUNDS = {"greater_than_equal": (">=", "ge"), "greater_than": (">", "gt"),
+           "less_than_equal": ("<=", "le"), "less_than": ("<", "lt")}
+_TYPES = {"float_parsing": "a number", "float_type": "a number", "int_parsing": "a whole number",
+          "int_type": "a whole number", "int_from_float": "a whole number",
+          "bool_parsing": "true or false", "bool_type": "true or false",
+          "string_type": "a string", "list_type": "an array", "dict_type": "a table",
+          "model_type": "a table", "tuple_type": "an array", "datetime_parsing": "a date-time",
+          "datetime_type": "a date-time", "datetime_from_date_parsing": "a date-time"}
+
+
+def _expected(kind: str, ctx: dict[str, Any]) -> str | None:
+    """Short 'must be ...' wording for the common pydantic error kinds."""
+    if kind in _BOUNDS:
+        op, key = _BOUNDS[kind]
+        return f"must be {op} {ctx[key]}"
+    if kind in _TYPES:
+        return f"expected {_TYPES[kind]}"
+    if kind == "literal_error":
+        return f"expected one of {ctx.get('expected')}"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} item(s)"
+    return None

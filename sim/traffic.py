@@ -1,0 +1,216 @@
+"""Sortie generation: Poisson tempo per base, type and mission, and explicit flights.
+
+A plan is a list of 3-D waypoints in the simulation plane flown at one ground speed. Generated
+missions climb out of the base towards an aim point near a target place, fly a station pattern
+there (a strike's run over the target, a CAP or tanker racetrack, an ISR orbit), and come back
+down to the base; cruise missiles fly from their launch area to the aim point and end there.
+Planning draws only from the ``traffic`` random stream, so every protocol sees the same traffic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim import aircraft, geo
+from sim.scenario import Flight, Scenario, SortieStream
+from sim.units import FT, KT, MIN, NM
+
+Point = tuple[float, float, float]
+
+SIDE_PREFIX = {"russia": "RU", "coalition": "CO"}
+
+# Station patterns per mission: (default minutes on station, pattern, size in NM).
+# Modelling assumptions, chosen to look like the published descriptions of each mission:
+# a strike makes one run over the target, CAP and tankers fly racetracks, ISR and AWACS orbit.
+STATION = {
+    "strike": (10.0, "orbit", 4.0),
+    "bomber": (5.0, "orbit", 6.0),
+    "cap": (60.0, "racetrack", 20.0),
+    "isr": (240.0, "orbit", 3.0),
+    "tanker": (120.0, "racetrack", 30.0),
+    "awacs": (360.0, "racetrack", 40.0),
+    "cruise_missile": (0.0, "none", 0.0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FlightPlan:
+    """A flight before it flies: who, from where, and its 3-D waypoints (metres)."""
+
+    id: str
+    side: str
+    type: str
+    kind: str
+    mission: str
+    base: str
+    target: str
+    depart_s: float
+    speed_mps: float
+    points: tuple[Point, ...]
+    station: tuple[int, int] = (0, 0)
+    """Indices ``[i, j)`` of the points flown on station (the part a protocol may move)."""
+    explicit: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def plan_flights(scenario: Scenario, rng: np.random.Generator) -> list[FlightPlan]:
+    """Every flight of the run: explicit ones, then each sortie stream's, sorted by departure."""
+    plans = [explicit_plan(f) for f in scenario.flights]
+    for index, stream in enumerate(scenario.traffic.sorties):
+        plans += stream_plans(stream, index, scenario, rng)
+    ids = [p.id for p in plans]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise ValueError(f"flight ids clash: {dup}")
+    return sorted(plans, key=lambda p: (p.depart_s, p.id))
+
+
+def explicit_plan(f: Flight) -> FlightPlan:
+    """An explicit flight, flown exactly as written."""
+    t = aircraft.find_type(f.type)
+    points = []
+    for wp in f.route:
+        if wp.place is not None:
+            x, y = geo.find_place(wp.place).xy
+        else:
+            x, y = geo.to_xy(wp.lat, wp.lon)
+        points.append((float(x), float(y), wp.alt_ft * FT))
+    speed = f.speed_kt * KT if f.speed_kt is not None else t.cruise_mps
+    return FlightPlan(f.id, f.side, t.name, t.kind, f.mission, _place_name(f.route[0]),
+                      _place_name(f.route[-1]), f.depart_s, speed, tuple(points),
+                      (0, len(points)), explicit=True)
+
+
+def _place_name(wp: object) -> str:
+    place = getattr(wp, "place", None)
+    return geo.find_place(place).name if place else ""
+
+
+def departure_times(stream: SortieStream, scale: float, duration_s: float,
+                    rng: np.random.Generator) -> np.ndarray:
+    """Poisson departures: ``per_day × scale`` per day, spread over the stream's daily window."""
+    windows = []
+    day = 0
+    while day * 86400.0 < duration_s:
+        lo = day * 86400.0 + stream.from_h * 3600.0
+        hi = min(day * 86400.0 + stream.to_h * 3600.0, duration_s)
+        if hi > lo:
+            windows.append((lo, hi))
+        day += 1
+    total = sum(hi - lo for lo, hi in windows)
+    if total <= 0:
+        return np.empty(0)
+    per_s = stream.per_day * scale / ((stream.to_h - stream.from_h) * 3600.0)
+    n = rng.poisson(per_s * total)
+    u = np.sort(rng.uniform(0.0, total, size=n))
+    starts = np.array([lo for lo, _ in windows])
+    offsets = np.cumsum([0.0] + [hi - lo for lo, hi in windows])
+    k = np.searchsorted(offsets, u, side="right") - 1
+    return starts[k] + (u - offsets[k])
+
+
+def stream_plans(stream: SortieStream, index: int, scenario: Scenario,
+                 rng: np.random.Generator) -> list[FlightPlan]:
+    """The flights one sortie stream generates over the run."""
+    t = aircraft.find_type(stream.type)
+    base = geo.find_place(stream.base)
+    targets = [geo.find_place(name) for name in stream.targets]
+    times = departure_times(stream, scenario.traffic.scale, scenario.duration_s, rng)
+    prefix = f"{SIDE_PREFIX.get(stream.side, stream.side[:2].upper())}-{t.name}-s{index + 1}"
+    plans = []
+    for k, depart in enumerate(times):
+        target = targets[int(rng.integers(len(targets)))]
+        aim = _aim_point(target.xy, stream.target_radius_nm * NM, rng)
+        lo, hi = stream.alt_ft if stream.alt_ft is not None else (t.min_alt_ft, t.max_alt_ft)
+        alt = float(rng.uniform(lo, hi)) * FT
+        for m in range(stream.salvo if stream.mission == "cruise_missile" else 1):
+            fid = f"{prefix}-{k + 1:03d}" + (f"-{m + 1}" if stream.salvo > 1 else "")
+            points, station = mission_points(stream, t, base.xy, aim, alt, rng)
+            plans.append(FlightPlan(fid, stream.side, t.name, t.kind, stream.mission, base.name,
+                                    target.name, float(depart) + 10.0 * m, t.cruise_mps,
+                                    tuple(points), station))
+    return plans
+
+
+def _aim_point(center: tuple[float, float], radius_m: float,
+               rng: np.random.Generator) -> tuple[float, float]:
+    """A point uniform in the disc of ``radius_m`` around ``center``."""
+    r = radius_m * math.sqrt(rng.uniform())
+    a = rng.uniform(0.0, 2.0 * math.pi)
+    return (center[0] + r * math.cos(a), center[1] + r * math.sin(a))
+
+
+def mission_points(stream: SortieStream, t: aircraft.AircraftType, base: tuple[float, float],
+                   aim: tuple[float, float], alt_m: float,
+                   rng: np.random.Generator) -> tuple[list[Point], tuple[int, int]]:
+    """Climb out, transit, station pattern, return and descent (or a missile's one-way flight)."""
+    minutes, pattern, size_nm = STATION[stream.mission]
+    if stream.time_on_station_min is not None:
+        minutes = stream.time_on_station_min
+    speed = t.cruise_mps
+    climb_m = alt_m / max(t.climb_mps, 1.0) * speed
+    start: Point = (base[0], base[1], 0.0)
+    top = _towards(base, aim, climb_m, alt_m)
+    if stream.mission == "cruise_missile":
+        return [start, top, (aim[0], aim[1], alt_m)], (1, 3)
+    transit = 2.0 * math.dist(base, aim) / speed + 2.0 * climb_m / speed
+    budget = max(t.endurance_h * 3600.0 - transit, 0.0)
+    on_station_s = min(minutes * MIN, budget)
+    heading = rng.uniform(0.0, 2.0 * math.pi)
+    loop = station_pattern(pattern, aim, size_nm * NM, heading, alt_m, on_station_s * speed)
+    down = _towards(base, loop[-1][:2], climb_m, alt_m)
+    points = [start, top, *loop, down, start]
+    return _drop_repeats(points), (2, 2 + len(loop))
+
+
+def _towards(origin: tuple[float, float], dest: tuple[float, float], dist_m: float,
+             alt_m: float) -> Point:
+    """The point ``dist_m`` from ``origin`` towards ``dest`` (at most halfway), at ``alt_m``."""
+    dx, dy = dest[0] - origin[0], dest[1] - origin[1]
+    d = math.hypot(dx, dy)
+    f = 0.5 if d == 0 else min(dist_m / d, 0.5)
+    if d == 0:
+        return (origin[0] + dist_m, origin[1], alt_m)
+    return (origin[0] + f * dx, origin[1] + f * dy, alt_m)
+
+
+def station_pattern(pattern: str, center: tuple[float, float], size_m: float, heading: float,
+                    alt_m: float, length_m: float) -> list[Point]:
+    """Points along a closed pattern around ``center``, for ``length_m`` of flight (partial laps).
+
+    ``orbit`` is an octagon of radius ``size_m``; ``racetrack`` a stadium ``size_m`` long.
+    """
+    if pattern == "none" or length_m <= 0:
+        return [(center[0], center[1], alt_m)]
+    if pattern == "orbit":
+        angles = heading + np.arange(9) * (2 * math.pi / 8)
+        ring = [(center[0] + size_m * math.cos(a), center[1] + size_m * math.sin(a))
+                for a in angles]
+    else:
+        ux, uy = math.cos(heading), math.sin(heading)
+        half, w = size_m / 2, size_m / 6
+        ring = [(center[0] + sx * half * ux - sy * w * uy, center[1] + sx * half * uy + sy * w * ux)
+                for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))]
+    out = [(center[0], center[1], alt_m), (ring[0][0], ring[0][1], alt_m)]
+    left = length_m
+    i = 0
+    while left > 0:
+        a, b = ring[i % (len(ring) - 1)], ring[i % (len(ring) - 1) + 1]
+        seg = math.dist(a, b)
+        f = min(left / seg, 1.0)
+        out.append((a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), alt_m))
+        left -= seg
+        i += 1
+    return out
+
+
+def _drop_repeats(points: list[Point]) -> list[Point]:
+    """Remove consecutive points at the same horizontal position (no zero-length legs)."""
+    out = [points[0]]
+    for p in points[1:]:
+        if math.hypot(p[0] - out[-1][0], p[1] - out[-1][1]) > 1.0:
+            out.append(p)
+    return out
