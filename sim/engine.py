@@ -20,7 +20,8 @@ from sim.scenario import Scenario
 from sim.traffic import FlightPlan, Point, plan_flights
 from sim.units import FT
 
-STREAMS = ("traffic", "hotline", "notification", "compliance", "radio", "line", "outage", "manoeuvre")
+STREAMS = ("traffic", "hotline", "notification", "compliance", "radio", "line",
+           "ceasefire_hotline")
 """Named random streams, spawned in this order from ``SeedSequence(seed)``: never reorder."""
 
 PROGRESS_STEPS = 48
@@ -41,15 +42,45 @@ def categories_of(scenario: Scenario) -> tuple[Category, ...]:
 
 
 @dataclass
-class Airborne:
-    """A flight in the air: its plan, where it is, and the waypoints still ahead."""
+class Flight:
+    """A flight's state during the run: its plan, the waypoints still ahead, where it is."""
 
     plan: FlightPlan
-    record: FlightRecord
-    position: Point
+    depart_s: float
     route: list[Point]
+    """Waypoints still to fly; before departure the first one is the take-off point."""
+    record: FlightRecord
+    position: Point | None = None
     leg: Leg | None = None
     process: simpy.Process | None = None
+
+    @property
+    def airborne(self) -> bool:
+        return not math.isnan(self.record.takeoff_s) and math.isnan(self.record.landing_s)
+
+    @property
+    def landed(self) -> bool:
+        return not math.isnan(self.record.landing_s)
+
+    def where(self, t_s: float) -> Point:
+        """Position now: on the current leg if airborne, else the take-off point."""
+        if self.leg is not None and self.airborne:
+            return self.leg.position_at(t_s)
+        return self.position if self.position is not None else self.route[0]
+
+    @property
+    def id(self) -> str:
+        return self.plan.id
+
+    @property
+    def side(self) -> str:
+        return self.plan.side
+
+    def change_route(self, route: list[Point]) -> None:
+        """Replace the waypoints ahead and wake the flight so it turns now (or departs on time)."""
+        self.route = route
+        if self.process is not None and self.process.is_alive:
+            self.process.interrupt("route")
 
 
 @dataclass
@@ -61,11 +92,15 @@ class Run:
     detector: Detector
     recorder: Recorder
     rng: dict[str, np.random.Generator]
-    airborne: dict[str, Airborne] = field(default_factory=dict)
-    records: list[FlightRecord] = field(default_factory=list)
+    flights: dict[str, Flight] = field(default_factory=dict)
+    in_air: dict[str, Flight] = field(default_factory=dict)
     legs: list[tuple[str, Leg]] = field(default_factory=list)
-    on_leg: list[Callable[[Airborne], None]] = field(default_factory=list)
+    on_leg: list[Callable[[Flight], None]] = field(default_factory=list)
     """Hooks called when a flight starts a leg (protocol look-ahead plugs in here)."""
+
+    def airborne(self, side: str | None = None) -> list[Flight]:
+        """Flights in the air now (of one side), in id order."""
+        return [f for _, f in sorted(self.in_air.items()) if side is None or f.side == side]
 
 
 def simulate(scenario: Scenario, seed: int | None = None,
@@ -87,17 +122,22 @@ def simulate(scenario: Scenario, seed: int | None = None,
     env = simpy.Environment()
     detector = Detector(categories_of(scenario), scenario.encounters.pairs, to_latlon=_latlon)
     run = Run(env, scenario, detector, Recorder(), rng)
+    for plan in plans:
+        record = FlightRecord(plan.id, plan.side, plan.type, plan.kind, plan.mission, plan.base,
+                              plan.target, takeoff_s=math.nan)
+        run.flights[plan.id] = Flight(plan, plan.depart_s, list(plan.points), record)
     from sim import protocol  # the rules react to plans before anyone flies
 
-    plans = protocol.install(run, plans)
+    protocol.install(run)
     for plan in plans:
-        env.process(fly(run, plan))
+        flight = run.flights[plan.id]
+        flight.process = env.process(fly(run, flight))
     for k in range(1, PROGRESS_STEPS + 1):
         env.run(until=scenario.duration_s * k / PROGRESS_STEPS)
         if progress is not None:
             progress(k / PROGRESS_STEPS)
-    for fid in sorted(run.airborne):
-        land(run, run.airborne[fid])
+    for flight in run.airborne():
+        land(run, flight)
     encounters = detector.finish()
     return RunResult(
         scenario=scenario.name,
@@ -106,7 +146,9 @@ def simulate(scenario: Scenario, seed: int | None = None,
         duration_h=scenario.duration_h,
         start_iso=scenario.start.isoformat(),
         categories=detector.categories,
-        flights=tuple(sorted(run.records, key=lambda r: (r.takeoff_s, r.id))),
+        flights=tuple(sorted((f.record for f in run.flights.values()
+                              if not math.isnan(f.record.takeoff_s)),
+                             key=lambda r: (r.takeoff_s, r.id))),
         legs=tuple(run.legs),
         encounters=tuple(encounters),
         events=tuple(sorted(run.recorder.events, key=lambda e: e.t_s)),
@@ -118,52 +160,55 @@ def _latlon(x: float, y: float) -> tuple[float, float]:
     return float(lat), float(lon)
 
 
-def fly(run: Run, plan: FlightPlan) -> Generator[simpy.Event, object, None]:
-    """One flight: wait for its departure, fly each straight leg, land."""
-    env = run.env
-    yield env.timeout(plan.depart_s)
-    record = FlightRecord(plan.id, plan.side, plan.type, plan.kind, plan.mission, plan.base,
-                          plan.target, takeoff_s=env.now)
-    run.records.append(record)
-    flight = Airborne(plan, record, plan.points[0], list(plan.points[1:]))
-    run.airborne[plan.id] = flight
+def fly(run: Run, flight: Flight) -> Generator[simpy.Event, object, None]:
+    """One flight: wait for its departure (which a hold may move), fly each straight leg, land."""
+    env, plan = run.env, flight.plan
+    while env.now < flight.depart_s:
+        try:
+            yield env.timeout(flight.depart_s - env.now)
+        except simpy.Interrupt:
+            pass  # held or rerouted before take-off: wait for the (new) departure time
+    flight.record.takeoff_s = env.now
+    flight.record.held_s = env.now - plan.depart_s
+    flight.position = flight.route.pop(0)
+    run.in_air[flight.id] = flight
     while flight.route:
         leg = start_leg(run, flight, flight.route[0])
         try:
             yield env.timeout(leg.duration_s)
             flight.position = flight.route.pop(0)
         except simpy.Interrupt:
-            # A manoeuvre replaced the route ahead: carry on from where the aircraft is now.
+            # The route ahead was replaced: carry on from where the aircraft is now.
             flight.position = leg.position_at(env.now)
             run.legs[_last_leg_index(run, plan.id)] = (plan.id, _cut(leg, env.now))
     land(run, flight)
 
 
-def start_leg(run: Run, flight: Airborne, dest: Point) -> Leg:
+def start_leg(run: Run, flight: Flight, dest: Point) -> Leg:
     """Begin a straight leg from the current position to ``dest`` and hand it to the detector."""
     t0 = run.env.now
+    assert flight.position is not None
     x0, y0, z0 = flight.position
     dist = math.hypot(dest[0] - x0, dest[1] - y0)
     leg = Leg(t0, t0 + dist / flight.plan.speed_mps, x0, y0, z0, *dest)
     flight.leg = leg
-    run.detector.add_leg(flight.plan.id, flight.plan.side, leg)
-    run.legs.append((flight.plan.id, leg))
+    run.detector.add_leg(flight.id, flight.side, leg)
+    run.legs.append((flight.id, leg))
     for hook in run.on_leg:
         hook(flight)
     return leg
 
 
-def land(run: Run, flight: Airborne) -> None:
+def land(run: Run, flight: Flight) -> None:
     """The flight ends now (landing, impact, or the end of the simulated day)."""
-    fid = flight.plan.id
-    if fid not in run.airborne:
+    if not flight.airborne:
         return
     now = run.env.now
-    del run.airborne[fid]
     flight.record.landing_s = now
-    run.detector.end_flight(fid, now)
+    del run.in_air[flight.id]
+    run.detector.end_flight(flight.id, now)
     if flight.leg is not None and flight.leg.t1_s > now:
-        run.legs[_last_leg_index(run, fid)] = (fid, _cut(flight.leg, now))
+        run.legs[_last_leg_index(run, flight.id)] = (flight.id, _cut(flight.leg, now))
 
 
 def _last_leg_index(run: Run, fid: str) -> int:

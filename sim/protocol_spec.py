@@ -75,6 +75,8 @@ class Notification(Strict):
     buffer_nm: float = Field(5.0, ge=0, description="margin kept around the notified area")
     action: Literal["reroute", "hold"] = "reroute"
     missile_corridor_nm: float = Field(10.0, gt=0, description="half-width of missile corridors")
+    via: Literal["hotline", "ceasefire_hotline"] = "hotline"
+    batch_min: float = Field(0.0, ge=0, description="sent at map exchanges this often; 0 = at once")
 
 
 class KeepOut(Strict):
@@ -120,9 +122,12 @@ class DeconflictionLine(Strict):
 
     enabled: bool = False
     provenance: Provenance = "reported practice"
+    crossing_fraction: Probability = Field(
+        0.0, ge=0, le=1, description="share of sorties aimed across the line that still cross")
     p_unnotified: Probability = Field(0.0, ge=0, le=1, description="P(a crossing is unnotified)")
-    crossing_fraction: Probability = Field(0.0, ge=0, le=1,
-                                           description="share of sorties that need to cross")
+    notice_min: float = Field(30.0, ge=0, description="how long before take-off it is notified")
+    corridor_nm: float = Field(10.0, gt=0, description="half-width kept clear around a crossing")
+    setback_nm: float = Field(5.0, ge=0, description="how far back from the line re-aimed sorties stay")
 
 
 class Separation(Strict):
@@ -164,3 +169,10 @@ class Protocol(Strict):
     deconfliction_line: DeconflictionLine = DeconflictionLine()
     separation: Separation = Separation()
     unilateral: Unilateral = Unilateral()
+
+    @model_validator(mode="after")
+    def _needs_a_line(self) -> Protocol:
+        if self.notification.enabled and not getattr(self, self.notification.via).enabled:
+            raise ValueError(f"notification.via: {self.notification.via} must be enabled "
+                             "to carry notifications")
+        return self

@@ -8,6 +8,7 @@ protocol resolved from ``protocols/NAME.toml`` (or a path). Every problem become
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 import tomllib
 from datetime import datetime
@@ -339,15 +340,31 @@ def _split(key: str, path: Path) -> list[tuple[str, list[int]]]:
 
 
 def _messages(exc: ValidationError, path: Path, raw: dict[str, Any]) -> list[str]:
-    """One line per problem: ``file: field.path: what was expected, got what``."""
-    lines = []
-    for err in exc.errors():
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        field = dotted(loc) or "(top level)"
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            lines.append(f"{path}: {field}: unknown key (check the spelling)")
-        elif kind == "missing":
+    """One line per problem: ``file: field.path: what was expected, got what``.
+
+    A misspelt key shows up twice to pydantic (unknown key, required key missing); it is
+    reported once, as the unknown key with the missing one as the suggestion.
+    """
+    errs = [dict(e, loc=tuple(p for p in e["loc"]
+                              if not (isinstance(p, str) and p.startswith("function-"))))
+            for e in exc.errors()]
+    missing = {e["loc"] for e in errs if e["type"] == "missing"}
+    lines, explained = [], set()
+    for err in errs:
+        if err["type"] != "extra_forbidden":
+            continue
+        parent, key = err["loc"][:-1], str(err["loc"][-1])
+        siblings = [str(m[-1]) for m in missing if m[:-1] == parent]
+        close = difflib.get_close_matches(key, siblings, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else " (check the spelling)"
+        if close:
+            explained.add((*parent, close[0]))
+        lines.append(f"{path}: {dotted(err['loc'])}: unknown key{hint}")
+    for err in errs:
+        field, kind = dotted(err["loc"]) or "(top level)", err["type"]
+        if kind == "extra_forbidden" or err["loc"] in explained:
+            continue
+        if kind == "missing":
             lines.append(f"{path}: {field}: required field is missing")
         else:
             msg = _expected(kind, err.get("ctx") or {}) or err["msg"].removeprefix("Value error, ")
@@ -371,7 +388,8 @@ def _expected(kind: str, ctx: dict[str, Any]) -> str | None:
     """Short 'must be ...' wording for the common pydantic error kinds."""
     if kind in _BOUNDS:
         op, key = _BOUNDS[kind]
-        return f"must be {op} {ctx[key]}"
+        bound = ctx[key]
+        return f"must be {op} {bound:g}" if isinstance(bound, float) else f"must be {op} {bound}"
     if kind in _TYPES:
         return f"expected {_TYPES[kind]}"
     if kind == "literal_error":

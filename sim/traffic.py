@@ -10,7 +10,7 @@ Planning draws only from the ``traffic`` random stream, so every protocol sees t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -53,7 +53,8 @@ class FlightPlan:
     station: tuple[int, int] = (0, 0)
     """Indices ``[i, j)`` of the points flown on station (the part a protocol may move)."""
     explicit: bool = False
-    tags: dict[str, str] = field(default_factory=dict)
+    group: str = ""
+    """Flights launched together (a cruise-missile salvo) share a group; notified as one."""
 
 
 def plan_flights(scenario: Scenario, rng: np.random.Generator) -> list[FlightPlan]:
@@ -131,7 +132,7 @@ def stream_plans(stream: SortieStream, index: int, scenario: Scenario,
             points, station = mission_points(stream, t, base.xy, aim, alt, rng)
             plans.append(FlightPlan(fid, stream.side, t.name, t.kind, stream.mission, base.name,
                                     target.name, float(depart) + 10.0 * m, t.cruise_mps,
-                                    tuple(points), station))
+                                    tuple(points), station, group=f"{prefix}-{k + 1:03d}"))
     return plans
 
 

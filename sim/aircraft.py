@@ -1,0 +1,327 @@
+"""Aircraft and missile types: performance defaults read from ``sim/data/aircraft.toml``.
+
+Each type carries its file fields in file units (knots, feet, feet per minute, hours,
+kilometres) and SI properties for the simulator (m/s, m). Every figure's origin is in the
+type's ``source`` string, marked V (value found in a cited source), ~ (approximate or
+derived), K (handbook value, unchecked) or A (modelling assumption).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import math
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from sim.units import FT, KT, MIN, H
+
+__all__ = [
+    "KINDS",
+    "SIDES",
+    "AircraftTableError",
+    "AircraftType",
+    "UnknownAircraftTypeError",
+    "aircraft_types",
+    "find_type",
+    "parse_aircraft_table",
+]
+
+SIDES: tuple[str, ...] = ("russia", "coalition")
+"""Sides a type may belong to."""
+
+KINDS: tuple[str, ...] = ("fixed_wing", "uav", "missile", "support")
+"""Kinds of type: manned combat aircraft, drones, cruise missiles, tankers and AEW&C."""
+
+_NUMBER_FIELDS = (
+    "cruise_kt",
+    "min_alt_ft",
+    "max_alt_ft",
+    "endurance_h",
+    "climb_fpm",
+    "radius_km",
+)
+_REQUIRED = ("side", "kind", *_NUMBER_FIELDS, "source")
+_OPTIONAL = ("aliases",)
+
+
+class AircraftTableError(ValueError):
+    """The aircraft table is malformed; the message names the type and field."""
+
+
+class UnknownAircraftTypeError(LookupError):
+    """No aircraft type has this name or alias.
+
+    Attributes
+    ----------
+    name : str
+        The name that was looked up.
+    suggestions : tuple of str
+        Close names or aliases, best first (possibly empty).
+    """
+
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(name, tuple(suggestions))
+        self.name = name
+        self.suggestions = tuple(suggestions)
+
+    def __str__(self) -> str:
+        message = f"unknown aircraft type {self.name!r}"
+        if not self.suggestions:
+            return message
+        quoted = [repr(s) for s in self.suggestions]
+        if len(quoted) == 1:
+            return f"{message}; did you mean {quoted[0]}?"
+        return f"{message}; did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
+
+
+@dataclass(frozen=True)
+class AircraftType:
+    """Performance defaults of one aircraft or missile type (file units).
+
+    Examples
+    --------
+    >>> mq9 = find_type("MQ-9")
+    >>> mq9.cruise_kt, round(mq9.cruise_mps, 1)
+    (200.0, 102.9)
+    """
+
+    name: str
+    side: str
+    kind: str
+    cruise_kt: float
+    min_alt_ft: float
+    max_alt_ft: float
+    endurance_h: float
+    climb_fpm: float
+    radius_km: float
+    source: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def cruise_mps(self) -> float:
+        """Cruise speed, m/s."""
+        return self.cruise_kt * KT
+
+    @property
+    def min_alt_m(self) -> float:
+        """Bottom of the operating band, m."""
+        return self.min_alt_ft * FT
+
+    @property
+    def max_alt_m(self) -> float:
+        """Top of the operating band, m."""
+        return self.max_alt_ft * FT
+
+    @property
+    def climb_mps(self) -> float:
+        """Typical climb/descent rate, m/s."""
+        return self.climb_fpm * FT / MIN
+
+    @property
+    def endurance_s(self) -> float:
+        """Time aloft on a typical sortie (or a missile's flight-time budget), s."""
+        return self.endurance_h * H
+
+    @property
+    def radius_m(self) -> float:
+        """Combat radius or range, m."""
+        return self.radius_km * 1000.0
+
+
+def _normalise(text: str) -> str:
+    """Lookup key: case-, accent-, space- and punctuation-insensitive ('F/A-18E' -> 'fa18e')."""
+    decomposed = unicodedata.normalize("NFKD", text).casefold()
+    return "".join(ch for ch in decomposed if ch.isalnum())
+
+
+def _toml_key(name: str) -> str:
+    """A table name as written in TOML: bare if it can be, else quoted."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name, ensure_ascii=False)
+
+
+def _fail(origin: str, path: str, problem: str) -> AircraftTableError:
+    return AircraftTableError(f"{origin}: {path}: {problem}")
+
+
+def _number(entry: Mapping[str, object], field: str, where: str, origin: str) -> float:
+    value = entry[field]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _fail(origin, f"{where}.{field}", f"must be a finite number, got {value!r}")
+    if field == "min_alt_ft":
+        if value < 0:
+            raise _fail(origin, f"{where}.{field}", f"must be >= 0, got {value!r}")
+    elif value <= 0:
+        raise _fail(origin, f"{where}.{field}", f"must be > 0, got {value!r}")
+    return float(value)
+
+
+def _choice(value: object, allowed: tuple[str, ...], path: str, origin: str) -> str:
+    if value not in allowed:
+        raise _fail(origin, path, f"must be one of {', '.join(allowed)}, got {value!r}")
+    return str(value)
+
+
+def _aliases(value: object, path: str, origin: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list):
+        raise _fail(origin, path, f"must be a list of names, got {value!r}")
+    for alias in value:
+        if not isinstance(alias, str) or not _normalise(alias):
+            raise _fail(origin, path, f"every alias must be a non-empty name, got {alias!r}")
+    return tuple(value)
+
+
+def _parse_type(name: str, entry: object, origin: str) -> AircraftType:
+    where = _toml_key(name)
+    if not isinstance(entry, Mapping):
+        raise _fail(origin, where, f"must be a table, got {entry!r}")
+    unknown = sorted(set(entry) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        raise _fail(origin, where, f"unknown field(s) {', '.join(unknown)}")
+    missing = [field for field in _REQUIRED if field not in entry]
+    if missing:
+        raise _fail(origin, where, f"missing field(s) {', '.join(missing)}")
+    numbers = {field: _number(entry, field, where, origin) for field in _NUMBER_FIELDS}
+    if numbers["max_alt_ft"] <= numbers["min_alt_ft"]:
+        raise _fail(
+            origin,
+            f"{where}.max_alt_ft",
+            f"must be above min_alt_ft ({numbers['min_alt_ft']:g}), got {numbers['max_alt_ft']:g}",
+        )
+    source = entry["source"]
+    if not isinstance(source, str) or not source.strip():
+        raise _fail(origin, f"{where}.source", "must be a non-empty string")
+    return AircraftType(
+        name=name,
+        side=_choice(entry["side"], SIDES, f"{where}.side", origin),
+        kind=_choice(entry["kind"], KINDS, f"{where}.kind", origin),
+        source=source.strip(),
+        aliases=_aliases(entry.get("aliases", []), f"{where}.aliases", origin),
+        **numbers,
+    )
+
+
+def _check_unique_names(types: Iterable[AircraftType], origin: str) -> None:
+    owner: dict[str, tuple[str, str]] = {}
+    for kind in types:
+        for label in (kind.name, *kind.aliases):
+            key = _normalise(label)
+            if not key:
+                raise _fail(origin, _toml_key(kind.name), f"name or alias {label!r} is empty")
+            label0, name0 = owner.setdefault(key, (label, kind.name))
+            if name0 != kind.name:
+                raise _fail(
+                    origin,
+                    _toml_key(kind.name),
+                    f"name or alias {label!r} clashes with {label0!r} of {name0!r}",
+                )
+
+
+def parse_aircraft_table(
+    table: Mapping[str, object], origin: str = "aircraft.toml"
+) -> dict[str, AircraftType]:
+    """Validate a parsed aircraft table (one sub-table per type) and build the types.
+
+    Parameters
+    ----------
+    table : mapping
+        As returned by :func:`tomllib.loads`.
+    origin : str
+        File name used in error messages.
+
+    Raises
+    ------
+    AircraftTableError
+        On a missing, unknown or out-of-range field, or a name or alias used twice.
+
+    Examples
+    --------
+    >>> entry = dict(side="coalition", kind="uav", cruise_kt=200, min_alt_ft=15000,
+    ...              max_alt_ft=25000, endurance_h=14, climb_fpm=1000, radius_km=1850,
+    ...              source="example")
+    >>> parse_aircraft_table({"MQ-9": entry})["MQ-9"].radius_m
+    1850000.0
+    >>> parse_aircraft_table({"MQ-9": {**entry, "cruise_kt": -1}})
+    Traceback (most recent call last):
+    ...
+    sim.aircraft.AircraftTableError: aircraft.toml: MQ-9.cruise_kt: must be > 0, got -1
+    """
+    if not table:
+        raise AircraftTableError(f"{origin}: no aircraft types")
+    types = {str(name): _parse_type(str(name), entry, origin) for name, entry in table.items()}
+    _check_unique_names(types.values(), origin)
+    return types
+
+
+@functools.cache
+def _type_table() -> tuple[AircraftType, ...]:
+    text = resources.files("sim").joinpath("data", "aircraft.toml").read_text(encoding="utf-8")
+    return tuple(parse_aircraft_table(tomllib.loads(text)).values())
+
+
+@functools.cache
+def _type_index() -> dict[str, tuple[str, str]]:
+    """Normalised name or alias -> (label as written, canonical name)."""
+    index: dict[str, tuple[str, str]] = {}
+    for kind in _type_table():
+        for label in (kind.name, *kind.aliases):
+            index.setdefault(_normalise(label), (label, kind.name))
+    return index
+
+
+def aircraft_types() -> dict[str, AircraftType]:
+    """All aircraft types from the package table, keyed by name (a fresh dict).
+
+    Examples
+    --------
+    >>> types = aircraft_types()
+    >>> types["Su-34"].side, types["KC-135R"].kind
+    ('russia', 'support')
+    """
+    return {kind.name: kind for kind in _type_table()}
+
+
+def _suggest(name: str, limit: int = 3) -> tuple[str, ...]:
+    index = _type_index()
+    keys = difflib.get_close_matches(_normalise(name), index, n=12, cutoff=0.6)
+    labels: list[str] = []
+    seen: set[str] = set()
+    for key in keys:
+        label, canonical = index[key]
+        if canonical not in seen:
+            seen.add(canonical)
+            labels.append(label)
+    return tuple(labels[:limit])
+
+
+def find_type(name: str) -> AircraftType:
+    """Find an aircraft type by name or alias.
+
+    Matching ignores case, accents, spaces and punctuation: ``"su34"``, ``"Su-34"`` and
+    ``"SU 34"`` are the same type, and ``"F15E"`` finds ``"F-15E"``.
+
+    Raises
+    ------
+    UnknownAircraftTypeError
+        If nothing matches; the message suggests close names.
+
+    Examples
+    --------
+    >>> find_type("su34").name
+    'Su-34'
+    >>> find_type("KC-135").name
+    'KC-135R'
+    >>> find_type("Kh-102")
+    Traceback (most recent call last):
+    ...
+    sim.aircraft.UnknownAircraftTypeError: unknown aircraft type 'Kh-102'; did you mean 'Kh-101'?
+    """
+    hit = _type_index().get(_normalise(name))
+    if hit is None:
+        raise UnknownAircraftTypeError(name, _suggest(name))
+    return aircraft_types()[hit[1]]
