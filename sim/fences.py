@@ -1,0 +1,90 @@
+"""Geofences: log the moment a flight enters a keep-out zone or crosses the Euphrates line.
+
+Each new leg is intersected with the fences that apply to its side (Shapely); an entry or a
+crossing found on the leg is logged at its exact time by a small process that first checks
+the flight is still on that leg (a manoeuvre may have replaced it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import shapely
+import simpy
+from shapely.geometry.base import BaseGeometry
+
+from sim.encounters import Leg
+
+
+@dataclass(frozen=True, eq=False)
+class Fence:
+    """A boundary that matters to one side: entering a zone, or crossing a line."""
+
+    name: str
+    geometry: BaseGeometry
+    sides: frozenset[str]
+    kind: str
+    """The event logged: ``zone_violation`` (entering a polygon) or ``line_crossing``."""
+    detail: Callable[[str], str] = lambda fid: ""
+
+    @property
+    def polygon(self) -> bool:
+        return self.kind == "zone_violation"
+
+    @cached_property
+    def edge(self) -> BaseGeometry:
+        """What a leg must cut to enter or cross: the polygon's boundary, or the line (prepared)."""
+        edge = self.geometry.boundary if self.polygon else self.geometry
+        shapely.prepare(edge)
+        return edge
+
+
+def entry_times(leg: Leg, fence: Fence) -> list[float]:
+    """Times during ``leg`` at which it enters the fence's zone or crosses its line.
+
+    A leg starting inside a zone has no entry at its start (the entry was on an earlier leg).
+    """
+    if leg.duration_s <= 0:
+        return []
+    seg = shapely.LineString([(leg.x0_m, leg.y0_m), (leg.x1_m, leg.y1_m)])
+    if not shapely.intersects(fence.edge, seg):
+        return []
+    polygon, geometry = fence.polygon, fence.geometry
+    hits = shapely.get_coordinates(shapely.intersection(seg, fence.edge))
+    if len(hits) == 0:
+        return []
+    length = seg.length
+    fracs = np.unique(np.round(np.hypot(hits[:, 0] - leg.x0_m, hits[:, 1] - leg.y0_m) / length,
+                               12))
+    times = []
+    for f in fracs:
+        if polygon:
+            ahead = min(f + 1e-6, 1.0)
+            x = leg.x0_m + ahead * (leg.x1_m - leg.x0_m)
+            y = leg.y0_m + ahead * (leg.y1_m - leg.y0_m)
+            if f <= 0.0 or not shapely.contains_xy(geometry, x, y):
+                continue
+        times.append(leg.t0_s + f * leg.duration_s)
+    return times
+
+
+def watch_leg(env: simpy.Environment, fences: list[Fence], flight: object,
+              emit: Callable[[Fence, float], None]) -> None:
+    """Schedule an event for every fence the flight's current leg enters or crosses."""
+    leg: Leg = flight.leg  # type: ignore[attr-defined]
+    side: str = flight.side  # type: ignore[attr-defined]
+    for fence in fences:
+        if side not in fence.sides:
+            continue
+        for t in entry_times(leg, fence):
+            env.process(_at(env, t, flight, leg, fence, emit))
+
+
+def _at(env: simpy.Environment, t: float, flight: object, leg: Leg, fence: Fence,
+        emit: Callable[[Fence, float], None]) -> Generator[simpy.Event, object, None]:
+    yield env.timeout(max(t - env.now, 0.0))
+    if flight.leg is leg and flight.airborne:  # type: ignore[attr-defined]
+        emit(fence, env.now)
