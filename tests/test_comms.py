@@ -43,7 +43,7 @@ def _run(
 
     def caller():
         for i, (t, dl) in enumerate(zip(arrivals_s, deadlines_s, strict=True)):
-            yield env.timeout(t - env.now)
+            yield env.timeout(max(t - env.now, 0.0))
             side = "russia" if i % 2 else "coalition"
             procs.append(line.call(side, "strike", aircraft_id=f"A{i}", deadline_s=dl))
 
