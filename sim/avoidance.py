@@ -14,6 +14,7 @@ import shapely
 import shapely.ops
 from shapely.geometry.base import BaseGeometry
 
+from sim.routing import Router
 from sim.traffic import Point
 
 
@@ -53,22 +54,21 @@ def crosses_during(start: Point, route: list[Point], t0: float, speed: float, ar
 
 
 def detour(start: Point, route: list[Point], obstacles: list[BaseGeometry], buffer_m: float,
-           t0: float = 0.0, speed: float = 1.0, window: tuple[float, float] | None = None
-           ) -> list[Point]:
+           t0: float = 0.0, speed: float = 1.0, window: tuple[float, float] | None = None,
+           router: Router | None = None) -> list[Point]:
     """The route ahead rewritten to stay out of ``obstacles`` (during ``window`` if given).
 
     Waypoints that would be flown inside the blocked area (the obstacles grown by
     ``buffer_m``) while it is active are moved out to the nearest point of its edge — a
     station pattern flown over a notified strike area is flown around its rim instead — and
     each segment that would still cut through it is replaced by the shortest way around on a
-    visibility graph (``sim.routing``, built once per detour). The last waypoint (the base)
-    never moves. Inserted points take the altitude interpolated along the original segment.
+    visibility graph (``sim.routing``; pass ``router`` to reuse one built for the same
+    obstacles). The last waypoint (the base) never moves. Inserted points take the altitude
+    interpolated along the original segment.
     """
-    from sim.routing import Router
-
     if not route or not obstacles:
         return list(route)
-    router = Router(obstacles, buffer_m)
+    router = router or Router(obstacles, buffer_m)
     area = router.area
     times = schedule(start, route, t0, speed)
     lo, hi = window if window is not None else (-math.inf, math.inf)

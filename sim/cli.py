@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,8 +18,8 @@ from sim.scenario import Scenario, load, parse_assignment
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Simulate Coalition and Russian air operations over Syria, 2015-2017, "
                        "and measure near-miss rates under a deconfliction protocol.")
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="PATH=VALUE override "
                                                   "(e.g. traffic.scale=2, protocol=none)")]
@@ -58,6 +57,7 @@ def run(
         with progress_bar("simulating") as advance:
             result, summary = run_scenario(scen, seed, progress=advance)
     console.print(summary_table(summary, scen))
+    console.print(protocol_table(summary))
     if out is not None:
         output.write_run(result, summary, out)
         output.atomic_write(out / "scenario.json", scen.model_dump_json(indent=2) + "\n")
@@ -104,6 +104,183 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
                   f"{r['ci_low']:.2f} - {r['ci_high']:.2f}")
     t.caption = ("graded: encounters whose most severe cylinder is this one; entered: this one "
                  "or worse (the rate counts these); exact Poisson interval")
+    return t
+
+
+@app.command("sweep")
+def sweep_command(
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    out: Annotated[Path, typer.Option(help="sweep directory (runs/, summary.csv, plots/)")],
+    replications: Annotated[int | None, typer.Option(
+        "--replications", "-r", help="runs per point (default: the file's [sweep])")] = None,
+    vary: Annotated[list[str] | None, typer.Option(
+        help="PATH=V1,V2,... or PATH=linspace(a,b,n) or PATH=range(a,b[,step]); repeat for "
+             "a grid (default: the file's [sweep] vary)")] = None,
+    workers: Annotated[int | None, typer.Option(help="local processes (default: CPUs)")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (tcp://host:8786), or 'local' for a LocalCluster")] = None,
+    set_: SetOpt = None,
+) -> None:
+    """Run a scenario over a parameter grid x replications; re-run to resume."""
+    from sim import sweep as sweeps
+
+    with user_errors():
+        scen = load_with_sets(scenario, set_)
+        plan = sweeps.plan_sweep(scen, _vary_options(vary), replications)
+        _check_executor(workers, cluster)
+        with _runs_bar(f"sweep {scen.name}", out) as progress:
+            outcome = sweeps.run_sweep(plan, out, "pool", workers, cluster, progress)
+    console.print(_sweep_table(sweeps.summarize_points(outcome.runs, plan), plan))
+    if outcome.ran == 0:
+        console.print(f"nothing to do: all {outcome.total} runs are already in {out}/runs")
+    else:
+        console.print(f"wrote {out}/runs ({outcome.total} runs, {outcome.ran} new), "
+                      f"{out}/summary.csv, {out}/plots/")
+
+
+@app.command("compare")
+def compare_command(
+    scenario_a: Annotated[Path, typer.Argument(help="baseline scenario (A)")],
+    scenario_b: Annotated[Path, typer.Argument(help="alternative scenario (B)")],
+    replications: Annotated[int | None, typer.Option(
+        "--replications", "-r", help="paired runs (default: A's [sweep] replications)")] = None,
+    workers: Annotated[int | None, typer.Option(help="local processes (default: CPUs)")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        help="Dask scheduler address, or 'local'")] = None,
+    set_: SetOpt = None,
+    out: Annotated[Path | None, typer.Option(help="write runs/ and compare.json here")] = None,
+) -> None:
+    """Run A and B on the same seeds; paired differences B - A per encounter category."""
+    from sim import sweep as sweeps
+
+    with user_errors():
+        a, b = load_with_sets(scenario_a, set_), load_with_sets(scenario_b, set_)
+        plan = sweeps.plan_compare(a, b, replications)
+        _check_executor(workers, cluster)
+        with _runs_bar(f"compare {a.name} / {b.name}", out) as progress:
+            _, report = sweeps.run_compare(plan, out, "pool", workers, cluster, progress)
+    console.print(_compare_table(report))
+    if out is not None:
+        console.print(f"wrote {out}/compare.json")
+
+
+def _vary_options(vary: list[str] | None) -> dict[str, Any] | None:
+    from sim.sweep import parse_vary
+
+    if not vary:
+        return None
+    pairs = [parse_vary(v) for v in vary]
+    repeated = sorted({p for p, _ in pairs if [q for q, _ in pairs].count(p) > 1})
+    if repeated:
+        raise InputError([f"--vary {p}: given more than once" for p in repeated])
+    return dict(pairs)
+
+
+def _check_executor(workers: int | None, cluster: str | None) -> None:
+    if workers is not None and cluster is not None and cluster != "local":
+        raise InputError("--workers and --cluster ADDRESS: give one (workers of a remote "
+                         "cluster are its own)")
+
+
+@contextmanager
+def _runs_bar(label: str, out: Path | None) -> Iterator[Any]:
+    """A Rich bar of runs done, runs/s and time left; Ctrl-C or a lost worker says how to resume."""
+    import time
+
+    from rich.progress import MofNCompleteColumn
+
+    from sim.sweep import SweepError
+
+    resume = f" in {out}/runs; run the same command again to resume" if out else ""
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[speed]}"), TimeRemainingColumn(),
+                  console=errors, transient=True) as bar:
+        state: dict[str, Any] = {}
+
+        def advance(done: int, total: int) -> None:
+            if "task" not in state:
+                state.update(task=bar.add_task(label, total=total, completed=done, speed=""),
+                             t0=time.perf_counter(), done0=done)
+                return
+            rate = (done - state["done0"]) / max(time.perf_counter() - state["t0"], 1e-9)
+            bar.update(state["task"], completed=done, speed=f"{rate:.2f} runs/s")
+
+        try:
+            yield advance
+        except KeyboardInterrupt:
+            errors.print(f"interrupted: finished runs are saved{resume}", highlight=False)
+            raise typer.Exit(130) from None
+        except SweepError as exc:
+            errors.print(f"[red]error:[/red] {exc}; finished runs are saved{resume}",
+                         highlight=False)
+            raise typer.Exit(1) from None
+
+
+def _sweep_table(summary: Any, plan: Any) -> Table:
+    """Per point: varied values, n, and mean rate with its 95 % t-interval per category."""
+    t = Table(title="rate per 1,000 flight hours: mean of replications ± 95 % t-interval",
+              title_justify="left")
+    for p in ["point", *plan.params, "n"]:
+        t.add_column(p, justify="right")
+    for c in plan.categories:
+        t.add_column(c, justify="right")
+    for row in summary.to_dict("records"):
+        cells = [str(row[p]) for p in ["point", *plan.params, "n"]]
+        cells += [_plus_minus(row[f"mean_rate_{c}"], row[f"mean_rate_{c}_ci_high"])
+                  for c in plan.categories]
+        t.add_row(*cells)
+    return t
+
+
+def _compare_table(report: dict[str, Any]) -> Table:
+    """Paired differences B - A per category: rate (with its interval) and count entered."""
+    a, b = report["a"], report["b"]
+    t = Table(title=f"B - A over {report['replications']} paired replications\n"
+                    f"A: {a['scenario']} (protocol {a['protocol']})  "
+                    f"B: {b['scenario']} (protocol {b['protocol']})", title_justify="left")
+    t.add_column("category", no_wrap=True)
+    for col in ("rate A", "rate B", "B - A [95 %]", "sig.", "count A", "count B"):
+        t.add_column(col, justify="right", no_wrap=col.startswith("B"))
+    for name, c in report["categories"].items():
+        diff = _num(c["mean_diff"], "+.2f")
+        if c["ci_low"] is not None:
+            diff += f" [{c['ci_low']:+.2f}, {c['ci_high']:+.2f}]"
+        t.add_row(name, _num(c["mean_a"]), _num(c["mean_b"]), diff,
+                  "yes" if c["significant"] else "no",
+                  str(c["counts"]["total_a"]), str(c["counts"]["total_b"]))
+    t.caption = ("rates per 1,000 flight hours; sig.: the interval excludes 0; "
+                 "counts: encounters entering the cylinder")
+    return t
+
+
+def _plus_minus(mean: float, high: float) -> str:
+    return f"{mean:.2f}" if high != high else f"{mean:.2f} ± {high - mean:.2f}"
+
+
+def _num(value: float | None, fmt: str = ".2f") -> str:
+    return "n/a" if value is None else format(value, fmt)
+
+
+def protocol_table(summary: dict[str, Any]) -> Table:
+    """What the protocol did: hotline traffic and waits, notifications, reroutes, radio, lines."""
+    c, p = summary["comms"], summary["protocol_effects"]
+    t = Table(title="protocol at work", title_justify="left", show_header=False)
+    t.add_column("what")
+    t.add_column("value", justify="right")
+    rows = [
+        ("hotline calls", f"{c['hotline_calls']}"),
+        ("hotline wait, mean / 95th pct", f"{c['hotline_wait_mean_s'] / 60:.1f} / "
+                                          f"{c['hotline_wait_p95_s'] / 60:.1f} min"),
+        ("notifications sent / late", f"{p['notifications_sent']} / {p['notifications_late']}"),
+        ("flights rerouted / held", f"{p['flights_rerouted']} / {p['flights_held']}"),
+        ("radio calls / answered", f"{p['radio_calls']} / {p['radio_success']}"),
+        ("manoeuvres", f"{p['manoeuvres']}"),
+        ("keep-out zone violations", f"{p['zone_violations']}"),
+        ("flights crossing the line (unnotified)",
+         f"{p['line_crossing_flights']} ({p['line_crossing_flights_unnotified']})"),
+    ]
+    for row in rows:
+        t.add_row(*row)
     return t
 
 

@@ -1,8 +1,8 @@
 """The 2017 deconfliction line along the Euphrates: each side keeps to its own bank.
 
-Generated sorties aimed across the line are re-aimed to a point on their own side,
-``setback_nm`` back from the river, except a share ``crossing_fraction`` whose mission needs
-the far bank. A flight whose plan crosses the line is notified over the hotline
+Generated sorties keep to their own bank, except a share ``crossing_fraction`` whose mission
+needs the far bank: a station pattern that would reach within ``setback_nm`` of the far bank
+is moved back, and transits are routed around the far bank (through Turkey or Iraq). A flight whose plan crosses the line is notified over the hotline
 ``notice_min`` before take-off (unless it is one of the unnotified share ``p_unnotified``),
 and the other side keeps clear of a corridor around the crossing while it flies.
 """
@@ -18,9 +18,10 @@ import simpy
 from shapely.ops import nearest_points
 
 from sim import geo
-from sim.avoidance import Area, schedule
+from sim.avoidance import Area, detour, schedule
 from sim.fences import Fence
 from sim.notify import OTHER, keep_clear
+from sim.routing import Router
 from sim.units import MIN, NM
 
 if TYPE_CHECKING:
@@ -38,16 +39,17 @@ def syrian_line() -> shapely.LineString:
 
 
 def install(run: Run, hotline: Hotline | None, spec: DeconflictionLine) -> list[Fence]:
-    """Re-aim sorties, schedule crossing notifications; return the line as a fence to watch."""
+    """Keep sorties to their bank, schedule crossing notices; return the line as a fence."""
     rng = run.rng["line"]
     line = syrian_line()
+    far = {side: _far_bank(side) for side in OWN_BANK}
+    routers: dict[str, Router] = {}
     notified: dict[str, bool] = {}
     for _, f in sorted(run.flights.items()):
         if f.plan.explicit or f.plan.kind == "missile" or f.side not in OWN_BANK:
             continue
-        stay = rng.uniform() >= spec.crossing_fraction
-        if stay:
-            _reaim(f, spec.setback_nm * NM)
+        if rng.uniform() >= spec.crossing_fraction:
+            _keep_to_bank(f, far[f.side], spec.setback_nm * NM, routers)
         if not _crosses(f, line):
             continue
         tell = rng.uniform() >= spec.p_unnotified and hotline is not None
@@ -63,27 +65,35 @@ def _crosses(f: Flight, line: shapely.LineString) -> bool:
     return bool(shapely.intersects(shapely.LineString([p[:2] for p in f.route]), line))
 
 
-def _reaim(f: Flight, setback_m: float) -> None:
-    """Move the station part of the plan back to the flight's own bank if it lies across."""
+def _far_bank(side: str) -> shapely.Geometry:
+    """The other side's half of Syria, simplified to 2 km for routing."""
+    name = "east-of-euphrates" if OWN_BANK[side] == 1 else "west-of-euphrates"
+    return geo.zone_polygon(region=name).simplify(2000.0)
+
+
+def _keep_to_bank(f: Flight, far: shapely.Geometry, setback_m: float,
+                  routers: dict[str, Router]) -> None:
+    """Move the station pattern back to the flight's own bank and route around the far bank."""
     i, j = f.plan.station
     pts = np.array(f.route, dtype=float)
-    if j <= i:
+    if j > i:
+        station = shapely.MultiPoint(pts[i:j, :2])
+        margin = setback_m + station.hausdorff_distance(shapely.Point(pts[i, :2]))
+        if station.distance(far) < margin:
+            aim = shapely.Point(pts[i, 0], pts[i, 1])
+            away = aim.buffer(1.0).union(far).buffer(margin)
+            target = nearest_points(away.exterior, aim)[0]
+            pts[i:j, :2] += np.array([target.x - aim.x, target.y - aim.y])
+            f.route = [tuple(p) for p in pts]
+    if not shapely.intersects(shapely.LineString(pts[:, :2]), far):
         return
-    own = OWN_BANK[f.side]
-    bank = geo.side_of_euphrates(pts[i:j, 0], pts[i:j, 1])
-    if np.all(bank == own):
-        return
-    aim = shapely.Point(pts[i, 0], pts[i, 1])
-    half = _own_half(f.side).buffer(-setback_m)
-    target = nearest_points(half, aim)[0]
-    shift = np.array([target.x - aim.x, target.y - aim.y])
-    pts[i:j, :2] += shift
-    f.route = [tuple(p) for p in pts]
-
-
-def _own_half(side: str) -> shapely.Geometry:
-    name = "west-of-euphrates" if OWN_BANK[side] == 1 else "east-of-euphrates"
-    return geo.zone_polygon(region=name)
+    if f.side not in routers:
+        routers[f.side] = Router([far], setback_m)
+    router = routers[f.side]
+    if shapely.contains_xy(router.area, *f.route[0][:2]):
+        return  # based on the far bank (or too close to it): nothing to route around
+    f.route = [f.route[0], *detour(f.route[0], f.route[1:], [far], setback_m,
+                                   router=router)]
 
 
 def _notify_crossing(run: Run, hotline: Hotline, spec: DeconflictionLine, f: Flight,

@@ -83,6 +83,31 @@ def comms_figures(result: RunResult) -> dict[str, float]:
     return out
 
 
+def protocol_figures(result: RunResult) -> dict[str, float]:
+    """What the protocol did to the flights: reroutes, holds, manoeuvres, violations, crossings."""
+    flights = [f for f in result.flights if f.kind != "missile"]
+    kinds = Counter(e.kind for e in result.events)
+    crossing = [f for f in flights if f.line_crossings]
+    notified = {e.aircraft_id for e in result.events if e.kind == "line_crossing"
+                and "notified=yes" in e.detail}
+    out: dict[str, float] = {
+        "flights_rerouted": sum(f.rerouted for f in flights),
+        "flights_held": sum(f.held_s > 0 for f in flights),
+        "manoeuvres": sum(f.manoeuvres for f in flights),
+        "zone_violations": sum(f.zone_violations for f in flights),
+        "notifications_sent": int(kinds.get("notification_sent", 0)),
+        "notifications_late": int(kinds.get("notification_late", 0)),
+        "radio_calls": int(kinds.get("radio_call", 0)),
+        "radio_success": int(kinds.get("radio_call", 0) - kinds.get("radio_fail", 0)),
+        "line_crossings": int(kinds.get("line_crossing", 0)),
+        "line_crossing_flights": len(crossing),
+        "line_crossing_flights_unnotified": sum(f.id not in notified for f in crossing),
+    }
+    for side in sorted({f.side for f in flights}):
+        out[f"line_crossing_flights_{side}"] = sum(f.side == side for f in crossing)
+    return out
+
+
 def summarize(result: RunResult, wall_s: float | None = None,
               version: str | None = None) -> dict[str, Any]:
     """The content of ``summary.json`` for one run."""
@@ -102,6 +127,7 @@ def summarize(result: RunResult, wall_s: float | None = None,
         "encounters_entered": entered_counts(result),
         "rates_per_1000_fh": rates(result),
         "comms": comms_figures(result),
+        "protocol_effects": protocol_figures(result),
         "wall_s": wall_s,
         "version": version or __version__,
     }
