@@ -1,7 +1,8 @@
 """Strike pre-notification over the hotline, and what the receiving side does with it.
 
-The notifying side sends each strike's area, time window and altitude block ``lead_time_min``
-before the strike (with probability ``compliance``); the message queues for the hotline,
+The notifying side sends each strike's area and time window ``lead_time_min`` before the
+window opens (ten minutes before the aircraft reach the target; with probability
+``compliance``); the message queues for the hotline,
 is handled, then relayed to aircraft. If it arrives before the window opens, the receiving
 side reroutes (or holds) its flights planned through the area during the window, each with
 probability ``receiver_compliance``; a late message changes nothing and is counted.
@@ -80,7 +81,7 @@ def install(run: Run, hotline: Hotline, spec: Notification) -> None:
         if rng.uniform() >= spec.compliance:
             run.env.process(_skipped(run, s, spec))
             continue
-        t_send = max(s.area.from_s + 10 * MIN - spec.lead_time_min * MIN, 0.0)
+        t_send = max(s.area.from_s - spec.lead_time_min * MIN, 0.0)
         if spec.batch_min > 0:  # goes out with the last map exchange before it is due
             t_send = float(np.floor(t_send / (spec.batch_min * MIN)) * spec.batch_min * MIN)
         due.setdefault(t_send, []).append(s)
