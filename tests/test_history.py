@@ -1,0 +1,31 @@
+"""Historical plausibility: the scenarios reproduce the figures public reporting gives."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine import simulate
+from sim.metrics import summarize
+from sim.scenario import load
+
+
+def _mean(scenario: str, path: tuple[str, str], seeds=range(6)) -> float:
+    s = load(f"scenarios/{scenario}.toml")
+    return float(np.mean([summarize(simulate(s, seed))[path[0]][path[1]] for seed in seeds]))
+
+
+def test_dec_2017_line_crossings_and_hotline_calls() -> None:
+    """AFCENT: Russian aircraft crossed the line 6-8 times a day; Reuters: 10-12 calls a day."""
+    crossings = _mean("dec-2017", ("protocol_effects", "line_crossing_flights_russia"))
+    calls = _mean("dec-2017", ("comms", "hotline_calls"))
+    assert 5.0 <= crossings <= 10.0, crossings
+    assert 8.0 <= calls <= 15.0, calls
+
+
+def test_russian_tempo_matches_reported_sorties() -> None:
+    """Nov 2015: ~48-100 sorties a day from Hmeymim (Shoigu); Oct 2015: 59-67 on 7-8 Oct."""
+    for scenario, lo, hi in (("mou-2015", 48, 100), ("oct-2015", 45, 80)):
+        s = load(f"scenarios/{scenario}.toml")
+        n = np.mean([sum(f.side == "russia" and f.base.startswith("Hmeymim")
+                         for f in simulate(s, seed).flights) for seed in range(3)])
+        assert lo <= n <= hi, (scenario, n)
