@@ -53,9 +53,16 @@ def crosses_during(start: Point, route: list[Point], t0: float, speed: float, ar
     return bool(shapely.intersects(segments, area.geometry).any())
 
 
-def detour(start: Point, route: list[Point], obstacles: list[BaseGeometry], buffer_m: float,
-           t0: float = 0.0, speed: float = 1.0, window: tuple[float, float] | None = None,
-           router: Router | None = None) -> list[Point]:
+def detour(
+    start: Point,
+    route: list[Point],
+    obstacles: list[BaseGeometry],
+    buffer_m: float,
+    t0: float = 0.0,
+    speed: float = 1.0,
+    window: tuple[float, float] | None = None,
+    router: Router | None = None,
+) -> list[Point]:
     """The route ahead rewritten to stay out of ``obstacles`` (during ``window`` if given).
 
     Waypoints that would be flown inside the blocked area (the obstacles grown by
@@ -107,7 +114,8 @@ def _to_edge(p: Point, area: BaseGeometry, margin: float) -> Point:
 def _with_altitude(a: Point, b: Point, xy: list[tuple[float, float]]) -> list[Point]:
     """Points along a detour from ``a`` to ``b`` with altitude linear in distance flown."""
     pts = [(a[0], a[1]), *xy, (b[0], b[1])]
-    dist = np.concatenate([[0.0], np.cumsum([math.dist(p, q) for p, q in zip(pts, pts[1:],
-                                                                              strict=False)])])
+    dist = np.concatenate(
+        [[0.0], np.cumsum([math.dist(p, q) for p, q in zip(pts, pts[1:], strict=False)])]
+    )
     frac = dist / dist[-1] if dist[-1] > 0 else np.zeros_like(dist)
     return [(x, y, a[2] + f * (b[2] - a[2])) for (x, y), f in zip(xy, frac[1:-1], strict=True)]

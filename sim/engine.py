@@ -6,6 +6,7 @@ A run is a pure function of (scenario, seed): random numbers come from one
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -20,8 +21,7 @@ from sim.scenario import Scenario
 from sim.traffic import FlightPlan, Point, plan_flights
 from sim.units import FT
 
-STREAMS = ("traffic", "hotline", "notification", "compliance", "radio", "line",
-           "ceasefire_hotline")
+STREAMS = ("traffic", "hotline", "notification", "compliance", "radio", "line", "ceasefire_hotline")
 """Named random streams, spawned in this order from ``SeedSequence(seed)``: never reorder."""
 
 PROGRESS_STEPS = 48
@@ -103,8 +103,9 @@ class Run:
         return [f for _, f in sorted(self.in_air.items()) if side is None or f.side == side]
 
 
-def simulate(scenario: Scenario, seed: int | None = None,
-             progress: Callable[[float], None] | None = None) -> RunResult:
+def simulate(
+    scenario: Scenario, seed: int | None = None, progress: Callable[[float], None] | None = None
+) -> RunResult:
     """Fly one day of the scenario with the given seed (the scenario's own seed if None).
 
     ``progress``, if given, is called with the fraction of simulated time done (for a bar).
@@ -123,8 +124,16 @@ def simulate(scenario: Scenario, seed: int | None = None,
     detector = Detector(categories_of(scenario), scenario.encounters.pairs, to_latlon=_latlon)
     run = Run(env, scenario, detector, Recorder(), rng)
     for plan in plans:
-        record = FlightRecord(plan.id, plan.side, plan.type, plan.kind, plan.mission, plan.base,
-                              plan.target, takeoff_s=math.nan)
+        record = FlightRecord(
+            plan.id,
+            plan.side,
+            plan.type,
+            plan.kind,
+            plan.mission,
+            plan.base,
+            plan.target,
+            takeoff_s=math.nan,
+        )
         run.flights[plan.id] = Flight(plan, plan.depart_s, list(plan.points), record)
     from sim import protocol  # the rules react to plans before anyone flies
 
@@ -146,9 +155,12 @@ def simulate(scenario: Scenario, seed: int | None = None,
         duration_h=scenario.duration_h,
         start_iso=scenario.start.isoformat(),
         categories=detector.categories,
-        flights=tuple(sorted((f.record for f in run.flights.values()
-                              if not math.isnan(f.record.takeoff_s)),
-                             key=lambda r: (r.takeoff_s, r.id))),
+        flights=tuple(
+            sorted(
+                (f.record for f in run.flights.values() if not math.isnan(f.record.takeoff_s)),
+                key=lambda r: (r.takeoff_s, r.id),
+            )
+        ),
         legs=tuple(run.legs),
         encounters=tuple(encounters),
         events=tuple(sorted(run.recorder.events, key=lambda e: e.t_s)),
@@ -164,10 +176,9 @@ def fly(run: Run, flight: Flight) -> Generator[simpy.Event, object, None]:
     """One flight: wait for its departure (which a hold may move), fly each straight leg, land."""
     env, plan = run.env, flight.plan
     while env.now < flight.depart_s:
-        try:
+        # A hold or a reroute before take-off interrupts the wait: wait for the new time.
+        with contextlib.suppress(simpy.Interrupt):
             yield env.timeout(flight.depart_s - env.now)
-        except simpy.Interrupt:
-            pass  # held or rerouted before take-off: wait for the (new) departure time
     flight.record.takeoff_s = env.now
     flight.record.held_s = env.now - plan.depart_s
     flight.position = flight.route.pop(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class InputError(Exception):
-    """Bad input from a file or the command line; ``cli`` prints it as one line per problem, exit 2."""
+    """Bad input from a file or the command line; ``cli`` prints one line per problem, exit 2."""
 
     def __init__(self, problems: list[str] | str):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
@@ -12,7 +12,7 @@ class InputError(Exception):
 
 
 def dotted(loc: tuple[object, ...] | list[object]) -> str:
-    """Render a field location like ``("traffic", "sorties", 2, "per_day")`` as ``traffic.sorties[2].per_day``."""
+    """Render a location like ``("traffic", "sorties", 2)`` as ``traffic.sorties[2]``."""
     out = ""
     for part in loc:
         if isinstance(part, int):

@@ -57,8 +57,7 @@ def entry_times(leg: Leg, fence: Fence) -> list[float]:
     if len(hits) == 0:
         return []
     length = seg.length
-    fracs = np.unique(np.round(np.hypot(hits[:, 0] - leg.x0_m, hits[:, 1] - leg.y0_m) / length,
-                               12))
+    fracs = np.unique(np.round(np.hypot(hits[:, 0] - leg.x0_m, hits[:, 1] - leg.y0_m) / length, 12))
     times = []
     for f in fracs:
         if polygon:
@@ -71,8 +70,12 @@ def entry_times(leg: Leg, fence: Fence) -> list[float]:
     return times
 
 
-def watch_leg(env: simpy.Environment, fences: list[Fence], flight: object,
-              emit: Callable[[Fence, float], None]) -> None:
+def watch_leg(
+    env: simpy.Environment,
+    fences: list[Fence],
+    flight: object,
+    emit: Callable[[Fence, float], None],
+) -> None:
     """Schedule an event for every fence the flight's current leg enters or crosses."""
     leg: Leg = flight.leg  # type: ignore[attr-defined]
     side: str = flight.side  # type: ignore[attr-defined]
@@ -83,8 +86,14 @@ def watch_leg(env: simpy.Environment, fences: list[Fence], flight: object,
             env.process(_at(env, t, flight, leg, fence, emit))
 
 
-def _at(env: simpy.Environment, t: float, flight: object, leg: Leg, fence: Fence,
-        emit: Callable[[Fence, float], None]) -> Generator[simpy.Event, object, None]:
+def _at(
+    env: simpy.Environment,
+    t: float,
+    flight: object,
+    leg: Leg,
+    fence: Fence,
+    emit: Callable[[Fence, float], None],
+) -> Generator[simpy.Event, object, None]:
     yield env.timeout(max(t - env.now, 0.0))
     if flight.leg is leg and flight.airborne:  # type: ignore[attr-defined]
         emit(fence, env.now)

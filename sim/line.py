@@ -2,9 +2,10 @@
 
 Generated sorties keep to their own bank, except a share ``crossing_fraction`` whose mission
 needs the far bank: a station pattern that would reach within ``setback_nm`` of the far bank
-is moved back, and transits are routed around the far bank (through Turkey or Iraq). A flight whose plan crosses the line is notified over the hotline
-``notice_min`` before take-off (unless it is one of the unnotified share ``p_unnotified``),
-and the other side keeps clear of a corridor around the crossing while it flies.
+is moved back, and transits are routed around the far bank (through Turkey or Iraq). A flight
+whose plan crosses the line is notified over the hotline ``notice_min`` before take-off
+(unless it is one of the unnotified share ``p_unnotified``), and the other side keeps clear
+of a corridor around the crossing while it flies.
 """
 
 from __future__ import annotations
@@ -57,8 +58,15 @@ def install(run: Run, hotline: Hotline | None, spec: DeconflictionLine) -> list[
         if tell:
             assert hotline is not None
             run.env.process(_notify_crossing(run, hotline, spec, f, line))
-    return [Fence("Euphrates line", line, frozenset(OWN_BANK), "line_crossing",
-                  detail=lambda fid: "notified=" + ("yes" if notified.get(fid) else "no"))]
+    return [
+        Fence(
+            "Euphrates line",
+            line,
+            frozenset(OWN_BANK),
+            "line_crossing",
+            detail=lambda fid: "notified=" + ("yes" if notified.get(fid) else "no"),
+        )
+    ]
 
 
 def _crosses(f: Flight, line: shapely.LineString) -> bool:
@@ -71,8 +79,9 @@ def _far_bank(side: str) -> shapely.Geometry:
     return geo.zone_polygon(region=name).simplify(2000.0)
 
 
-def _keep_to_bank(f: Flight, far: shapely.Geometry, setback_m: float,
-                  routers: dict[str, Router]) -> None:
+def _keep_to_bank(
+    f: Flight, far: shapely.Geometry, setback_m: float, routers: dict[str, Router]
+) -> None:
     """Move the station pattern back to the flight's own bank and route around the far bank."""
     i, j = f.plan.station
     pts = np.array(f.route, dtype=float)
@@ -92,12 +101,12 @@ def _keep_to_bank(f: Flight, far: shapely.Geometry, setback_m: float,
     router = routers[f.side]
     if shapely.contains_xy(router.area, *f.route[0][:2]):
         return  # based on the far bank (or too close to it): nothing to route around
-    f.route = [f.route[0], *detour(f.route[0], f.route[1:], [far], setback_m,
-                                   router=router)]
+    f.route = [f.route[0], *detour(f.route[0], f.route[1:], [far], setback_m, router=router)]
 
 
-def _notify_crossing(run: Run, hotline: Hotline, spec: DeconflictionLine, f: Flight,
-                     line: shapely.LineString) -> Generator[simpy.Event, object, None]:
+def _notify_crossing(
+    run: Run, hotline: Hotline, spec: DeconflictionLine, f: Flight, line: shapely.LineString
+) -> Generator[simpy.Event, object, None]:
     """Call the other side before take-off; on time, it keeps clear of the crossing corridor."""
     env = run.env
     yield env.timeout(max(f.depart_s - spec.notice_min * MIN, 0.0))
@@ -108,10 +117,15 @@ def _notify_crossing(run: Run, hotline: Hotline, spec: DeconflictionLine, f: Fli
     corridor = crossing.buffer(spec.corridor_nm * NM)
     times = schedule(f.route[0], list(f.route[1:]), f.depart_s, f.plan.speed_mps)
     area = Area(f"crossing {f.id}", corridor, f.depart_s, float(times[-1]))
-    run.recorder.emit(env.now, "notification_sent", f.side, f.id,
-                      detail=f"crossing={f.id};x_m={corridor.centroid.x:.0f};"
-                             f"y_m={corridor.centroid.y:.0f};radius_m={spec.corridor_nm * NM:.0f};"
-                             f"from_s={area.from_s:.0f};to_s={area.to_s:.0f}")
+    run.recorder.emit(
+        env.now,
+        "notification_sent",
+        f.side,
+        f.id,
+        detail=f"crossing={f.id};x_m={corridor.centroid.x:.0f};"
+        f"y_m={corridor.centroid.y:.0f};radius_m={spec.corridor_nm * NM:.0f};"
+        f"from_s={area.from_s:.0f};to_s={area.to_s:.0f}",
+    )
     done = yield hotline.call(f.side, "line crossing", f.id)
     if done is None:
         return

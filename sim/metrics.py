@@ -59,8 +59,12 @@ def rates(result: RunResult, level: float = 0.95) -> dict[str, dict[str, float]]
     out = {}
     for name, k in entered_counts(result).items():
         lo, hi = poisson_interval(k, fh / PER_FH, level)
-        out[name] = {"count": k, "rate": k / fh * PER_FH if fh > 0 else float("nan"),
-                     "ci_low": lo, "ci_high": hi}
+        out[name] = {
+            "count": k,
+            "rate": k / fh * PER_FH if fh > 0 else float("nan"),
+            "ci_low": lo,
+            "ci_high": hi,
+        }
     return out
 
 
@@ -88,8 +92,11 @@ def protocol_figures(result: RunResult) -> dict[str, float]:
     flights = [f for f in result.flights if f.kind != "missile"]
     kinds = Counter(e.kind for e in result.events)
     crossing = [f for f in flights if f.line_crossings]
-    notified = {e.aircraft_id for e in result.events if e.kind == "line_crossing"
-                and "notified=yes" in e.detail}
+    notified = {
+        e.aircraft_id
+        for e in result.events
+        if e.kind == "line_crossing" and "notified=yes" in e.detail
+    }
     out: dict[str, float] = {
         "flights_rerouted": sum(f.rerouted for f in flights),
         "flights_held": sum(f.held_s > 0 for f in flights),
@@ -108,8 +115,9 @@ def protocol_figures(result: RunResult) -> dict[str, float]:
     return out
 
 
-def summarize(result: RunResult, wall_s: float | None = None,
-              version: str | None = None) -> dict[str, Any]:
+def summarize(
+    result: RunResult, wall_s: float | None = None, version: str | None = None
+) -> dict[str, Any]:
     """The content of ``summary.json`` for one run."""
     from sim import __version__
 

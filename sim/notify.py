@@ -58,12 +58,17 @@ def _strike(key: str, flights: list[Flight], spec: Notification) -> Strike:
     if plan.mission == "cruise_missile":
         lines = [shapely.LineString([p[:2] for p in f.plan.points]) for f in flights]
         geom = shapely.union_all(lines).buffer(spec.missile_corridor_nm * NM)
-        end = max(schedule(f.plan.points[0], list(f.plan.points[1:]), f.plan.depart_s,
-                           f.plan.speed_mps)[-1] for f in flights)
+        end = max(
+            schedule(f.plan.points[0], list(f.plan.points[1:]), f.plan.depart_s, f.plan.speed_mps)[
+                -1
+            ]
+            for f in flights
+        )
         area = Area(f"corridor {key}", geom, float(times[0]), float(end) + 5 * MIN)
         c = geom.centroid
-        return Strike(key, tuple(f.id for f in flights), area, (c.x, c.y),
-                      float(np.sqrt(geom.area / np.pi)))
+        return Strike(
+            key, tuple(f.id for f in flights), area, (c.x, c.y), float(np.sqrt(geom.area / np.pi))
+        )
     i = plan.station[0]
     center = plan.points[i][:2]
     radius = spec.area_radius_nm * NM
@@ -91,17 +96,25 @@ def install(run: Run, hotline: Hotline, spec: Notification) -> None:
 
 def _skipped(run: Run, s: Strike, spec: Notification) -> Generator[simpy.Event, object, None]:
     yield run.env.timeout(max(s.area.from_s, 0.0))
-    run.recorder.emit(run.env.now, "notification_skipped", spec.notifier, s.flight_ids[0],
-                      detail=f"strike={s.key}")
+    run.recorder.emit(
+        run.env.now,
+        "notification_skipped",
+        spec.notifier,
+        s.flight_ids[0],
+        detail=f"strike={s.key}",
+    )
 
 
 def _detail(s: Strike) -> str:
-    return (f"strike={s.key};x_m={s.center[0]:.0f};y_m={s.center[1]:.0f};"
-            f"radius_m={s.radius_m:.0f};from_s={s.area.from_s:.0f};to_s={s.area.to_s:.0f}")
+    return (
+        f"strike={s.key};x_m={s.center[0]:.0f};y_m={s.center[1]:.0f};"
+        f"radius_m={s.radius_m:.0f};from_s={s.area.from_s:.0f};to_s={s.area.to_s:.0f}"
+    )
 
 
-def _notify(run: Run, hotline: Hotline, spec: Notification, t_send: float,
-            batch: list[Strike]) -> Generator[simpy.Event, object, None]:
+def _notify(
+    run: Run, hotline: Hotline, spec: Notification, t_send: float, batch: list[Strike]
+) -> Generator[simpy.Event, object, None]:
     """Send the notifications due now as one call, relay them, and act on the ones in time."""
     env, rec = run.env, run.recorder
     yield env.timeout(t_send)
@@ -115,16 +128,29 @@ def _notify(run: Run, hotline: Hotline, spec: Notification, t_send: float,
     for s in batch:
         if env.now > s.area.from_s:
             late = env.now - s.area.from_s
-            rec.emit(env.now, "notification_late", receiver, s.flight_ids[0],
-                     detail=f"strike={s.key};late_s={late:.0f}")
+            rec.emit(
+                env.now,
+                "notification_late",
+                receiver,
+                s.flight_ids[0],
+                detail=f"strike={s.key};late_s={late:.0f}",
+            )
             continue
         rec.emit(env.now, "notification_received", receiver, s.flight_ids[0], detail=_detail(s))
-        keep_clear(run, receiver, s.area, spec.receiver_compliance, spec.action,
-                   spec.buffer_nm * NM, reason=f"strike={s.key}")
+        keep_clear(
+            run,
+            receiver,
+            s.area,
+            spec.receiver_compliance,
+            spec.action,
+            spec.buffer_nm * NM,
+            reason=f"strike={s.key}",
+        )
 
 
-def keep_clear(run: Run, side: str, area: Area, compliance: float, action: str,
-               buffer_m: float, reason: str) -> None:
+def keep_clear(
+    run: Run, side: str, area: Area, compliance: float, action: str, buffer_m: float, reason: str
+) -> None:
     """Reroute (or hold) ``side``'s flights whose plans cross ``area`` while it is active."""
     env, rng = run.env, run.rng["compliance"]
     grown = Area(area.name, area.geometry.buffer(buffer_m), area.from_s, area.to_s)
@@ -139,8 +165,15 @@ def keep_clear(run: Run, side: str, area: Area, compliance: float, action: str,
         if action == "hold" and not f.airborne:
             hold(run, f, area.to_s, reason)
         else:
-            new = detour(start, route, [area.geometry], buffer_m, t0, f.plan.speed_mps,
-                         (area.from_s, area.to_s))
+            new = detour(
+                start,
+                route,
+                [area.geometry],
+                buffer_m,
+                t0,
+                f.plan.speed_mps,
+                (area.from_s, area.to_s),
+            )
             reroute(run, f, new, reason)
 
 
@@ -165,8 +198,7 @@ def hold(run: Run, f: Flight, until_s: float, reason: str) -> None:
     """Delay a flight's take-off until ``until_s``."""
     if until_s <= f.depart_s:
         return
-    run.recorder.emit(run.env.now, "hold", f.side, f.id,
-                      detail=f"{reason};until_s={until_s:.0f}")
+    run.recorder.emit(run.env.now, "hold", f.side, f.id, detail=f"{reason};until_s={until_s:.0f}")
     f.depart_s = until_s
     if f.process is not None and f.process.is_alive:
         f.process.interrupt("hold")

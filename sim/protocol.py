@@ -20,15 +20,27 @@ if TYPE_CHECKING:
     from sim.engine import Run
     from sim.protocol_spec import KeepOut
 
-MECHANISMS = ("hotline", "ceasefire_hotline", "notification", "keep_out", "radio", "comms_test",
-              "deconfliction_line", "separation", "unilateral")
+MECHANISMS = (
+    "hotline",
+    "ceasefire_hotline",
+    "notification",
+    "keep_out",
+    "radio",
+    "comms_test",
+    "deconfliction_line",
+    "separation",
+    "unilateral",
+)
 
 
 def install(run: Run) -> None:
     """Start the processes of every enabled mechanism (before anyone flies)."""
     p = run.scenario.protocol
-    lines = {name: Hotline(run.env, getattr(p, name), run.rng[name], run.recorder, name)
-             for name in ("hotline", "ceasefire_hotline") if getattr(p, name).enabled}
+    lines = {
+        name: Hotline(run.env, getattr(p, name), run.rng[name], run.recorder, name)
+        for name in ("hotline", "ceasefire_hotline")
+        if getattr(p, name).enabled
+    }
     watched: list[Fence] = []
     if p.keep_out.enabled:
         watched += install_keep_out(run, p.keep_out)

@@ -35,8 +35,11 @@ class ZoneSpec(Strict):
 
     @model_validator(mode="after")
     def _one_form(self) -> ZoneSpec:
-        forms = [self.polygon is not None, self.place is not None or self.center is not None,
-                 self.region is not None]
+        forms = [
+            self.polygon is not None,
+            self.place is not None or self.center is not None,
+            self.region is not None,
+        ]
         if sum(forms) != 1:
             raise ValueError("give exactly one of polygon, place/center (+ radius_nm), region")
         if (self.place is not None or self.center is not None) and self.radius_nm is None:
@@ -123,11 +126,14 @@ class DeconflictionLine(Strict):
     enabled: bool = False
     provenance: Provenance = "reported practice"
     crossing_fraction: Probability = Field(
-        0.0, ge=0, le=1, description="share of sorties aimed across the line that still cross")
+        0.0, ge=0, le=1, description="share of sorties aimed across the line that still cross"
+    )
     p_unnotified: Probability = Field(0.0, ge=0, le=1, description="P(a crossing is unnotified)")
     notice_min: float = Field(30.0, ge=0, description="how long before take-off it is notified")
     corridor_nm: float = Field(10.0, gt=0, description="half-width kept clear around a crossing")
-    setback_nm: float = Field(5.0, ge=0, description="how far back from the line re-aimed sorties stay")
+    setback_nm: float = Field(
+        5.0, ge=0, description="how far back from the line re-aimed sorties stay"
+    )
 
 
 class Separation(Strict):
@@ -173,6 +179,7 @@ class Protocol(Strict):
     @model_validator(mode="after")
     def _needs_a_line(self) -> Protocol:
         if self.notification.enabled and not getattr(self, self.notification.via).enabled:
-            raise ValueError(f"notification.via: {self.notification.via} must be enabled "
-                             "to carry notifications")
+            raise ValueError(
+                f"notification.via: {self.notification.via} must be enabled to carry notifications"
+            )
         return self

@@ -7,10 +7,26 @@ from dataclasses import dataclass, field
 from sim.encounters import Category, Encounter, Leg
 
 EVENT_KINDS = (
-    "hotline_request", "hotline_answer", "hotline_end", "hotline_outage", "hotline_restored",
-    "notification_sent", "notification_received", "notification_late", "notification_skipped",
-    "reroute", "hold", "radio_call", "radio_fail", "manoeuvre", "zone_violation",
-    "line_crossing", "comms_test", "controller_alert", "divert", "missile_launch",
+    "hotline_request",
+    "hotline_answer",
+    "hotline_end",
+    "hotline_outage",
+    "hotline_restored",
+    "notification_sent",
+    "notification_received",
+    "notification_late",
+    "notification_skipped",
+    "reroute",
+    "hold",
+    "radio_call",
+    "radio_fail",
+    "manoeuvre",
+    "zone_violation",
+    "line_crossing",
+    "comms_test",
+    "controller_alert",
+    "divert",
+    "missile_launch",
 )
 """The vocabulary of ``events.csv`` ``kind`` (documented in the README)."""
 
@@ -73,8 +89,15 @@ class Recorder:
 
     events: list[Event] = field(default_factory=list)
 
-    def emit(self, t_s: float, kind: str, side: str, aircraft_id: str = "", other_id: str = "",
-             detail: str = "") -> None:
+    def emit(
+        self,
+        t_s: float,
+        kind: str,
+        side: str,
+        aircraft_id: str = "",
+        other_id: str = "",
+        detail: str = "",
+    ) -> None:
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown event kind {kind!r}")
         self.events.append(Event(float(t_s), kind, side, aircraft_id, other_id, detail))

@@ -12,8 +12,9 @@ from sim.records import RunResult
 from sim.scenario import Scenario
 
 
-def run_scenario(scenario: Scenario, seed: int | None = None,
-                 progress: Callable[[float], None] | None = None) -> tuple[RunResult, dict[str, Any]]:
+def run_scenario(
+    scenario: Scenario, seed: int | None = None, progress: Callable[[float], None] | None = None
+) -> tuple[RunResult, dict[str, Any]]:
     """Simulate once and summarise; ``wall_s`` is the time spent simulating (after loading)."""
     t0 = time.perf_counter()
     result = simulate(scenario, seed, progress=progress)

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import InputError, dotted
 from sim.protocol_spec import Protocol, Side, Strict, ZoneSpec
@@ -62,7 +62,9 @@ class SortieStream(Strict):
     targets: list[str] = Field(min_length=1)
     target_radius_nm: float = Field(15.0, ge=0)
     time_on_station_min: float | None = Field(None, ge=0)
-    alt_ft: tuple[float, float] | None = Field(None, description="[low, high]; type's band if absent")
+    alt_ft: tuple[float, float] | None = Field(
+        None, description="[low, high]; type's band if absent"
+    )
     from_h: float = Field(0.0, ge=0, description="first hour of the day this stream flies")
     to_h: float = Field(24.0, gt=0, description="last hour of the day this stream flies")
     salvo: int = Field(1, ge=1, description="missiles per launch (cruise_missile) or ship count")
@@ -168,13 +170,16 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: TOML syntax error: {exc}") from None
 
 
-def _build(raw: dict[str, Any], overrides: dict[str, Any], path: Path,
-           protocol_dir: Path | None) -> Scenario:
+def _build(
+    raw: dict[str, Any], overrides: dict[str, Any], path: Path, protocol_dir: Path | None
+) -> Scenario:
     raw = copy.deepcopy(raw)
     file_overrides = raw.pop("protocol_overrides", {}) or {}
     if not isinstance(file_overrides, dict):
         raise InputError(f"{path}: protocol_overrides: must be a table of dotted paths")
-    scen_over = {k: v for k, v in overrides.items() if k != "protocol" and not k.startswith("protocol.")}
+    scen_over = {
+        k: v for k, v in overrides.items() if k != "protocol" and not k.startswith("protocol.")
+    }
     proto_over = {"protocol." + k: v for k, v in file_overrides.items()}
     proto_over.update({k: v for k, v in overrides.items() if k.startswith("protocol.")})
     if "protocol" in overrides:
@@ -217,10 +222,13 @@ def reference_problems(s: Scenario, path: Path) -> list[str]:
         for j, wp in enumerate(f.route):
             if wp.place is not None:
                 check(f"flights[{i}].route[{j}].place", geo.find_place, wp.place)
-    zone_lists = [("zones", s.zones), ("protocol.keep_out.zones", s.protocol.keep_out.zones),
-                  ("protocol.separation.awacs_coverage", s.protocol.separation.awacs_coverage),
-                  ("protocol.separation.ground_coverage", s.protocol.separation.ground_coverage),
-                  ("protocol.unilateral.coverage", s.protocol.unilateral.coverage)]
+    zone_lists = [
+        ("zones", s.zones),
+        ("protocol.keep_out.zones", s.protocol.keep_out.zones),
+        ("protocol.separation.awacs_coverage", s.protocol.separation.awacs_coverage),
+        ("protocol.separation.ground_coverage", s.protocol.separation.ground_coverage),
+        ("protocol.unilateral.coverage", s.protocol.unilateral.coverage),
+    ]
     for prefix, zones in zone_lists:
         for i, z in enumerate(zones):
             check(f"{prefix}[{i}]", zone_geometry, z)
@@ -233,8 +241,9 @@ def zone_geometry(z: ZoneSpec) -> Any:
     """The zone as a Shapely geometry in the simulation plane."""
     from sim import geo
 
-    return geo.zone_polygon(polygon=z.polygon, place=z.place, center=z.center,
-                            radius_nm=z.radius_nm, region=z.region)
+    return geo.zone_polygon(
+        polygon=z.polygon, place=z.place, center=z.center, radius_nm=z.radius_nm, region=z.region
+    )
 
 
 def _protocol_raw(ref: Any, scenario_path: Path, protocol_dir: Path | None) -> dict[str, Any]:
@@ -242,7 +251,9 @@ def _protocol_raw(ref: Any, scenario_path: Path, protocol_dir: Path | None) -> d
     if isinstance(ref, dict):
         return ref
     if not isinstance(ref, str) or not ref:
-        raise InputError(f"{scenario_path}: protocol: expected a protocol name or path, got {ref!r}")
+        raise InputError(
+            f"{scenario_path}: protocol: expected a protocol name or path, got {ref!r}"
+        )
     proto_path = find_protocol(ref, scenario_path)
     raw = read_toml(proto_path)
     try:
@@ -261,16 +272,21 @@ def find_protocol(ref: str, scenario_path: Path | None = None) -> Path:
     else:
         candidates = []
         if scenario_path is not None:
-            candidates += [scenario_path.parent / "protocols" / f"{ref}.toml",
-                           scenario_path.parent.parent / "protocols" / f"{ref}.toml"]
-        candidates += [Path("protocols") / f"{ref}.toml",
-                       Path(__file__).resolve().parent.parent / "protocols" / f"{ref}.toml"]
+            candidates += [
+                scenario_path.parent / "protocols" / f"{ref}.toml",
+                scenario_path.parent.parent / "protocols" / f"{ref}.toml",
+            ]
+        candidates += [
+            Path("protocols") / f"{ref}.toml",
+            Path(__file__).resolve().parent.parent / "protocols" / f"{ref}.toml",
+        ]
     for c in candidates:
         if c.is_file():
             return c
     where = scenario_path or "<command line>"
-    raise InputError(f"{where}: protocol: no protocol file found for {ref!r} "
-                     f"(looked for {candidates[0]})")
+    raise InputError(
+        f"{where}: protocol: no protocol file found for {ref!r} (looked for {candidates[0]})"
+    )
 
 
 def load_protocol(ref: str | Path) -> Protocol:
@@ -305,7 +321,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 
 def set_path(raw: dict[str, Any], key: str, value: Any, path: Path) -> None:
-    """Set ``raw[a][b][2][c] = value`` for the dotted key ``a.b[2].c``, creating tables as needed."""
+    """Set ``raw[a][b][2][c] = value`` for the dotted key ``a.b[2].c``, making tables as needed."""
     node: Any = raw
     parts = _split(key, path)
     for i, (name, indexes) in enumerate(parts):
@@ -331,7 +347,9 @@ def _split(key: str, path: Path) -> list[tuple[str, list[int]]]:
     for seg in key.split("."):
         m = _SEGMENT.match(seg)
         if not m:
-            raise InputError(f"{path}: {key}: not a dotted field path (e.g. traffic.sorties[0].per_day)")
+            raise InputError(
+                f"{path}: {key}: not a dotted field path (e.g. traffic.sorties[0].per_day)"
+            )
         parts.append((m.group(1), [int(x) for x in re.findall(r"\[(\d+)\]", m.group(2))]))
     return parts
 
@@ -345,9 +363,15 @@ def _messages(exc: ValidationError, path: Path, raw: dict[str, Any]) -> list[str
     A misspelt key shows up twice to pydantic (unknown key, required key missing); it is
     reported once, as the unknown key with the missing one as the suggestion.
     """
-    errs = [dict(e, loc=tuple(p for p in e["loc"]
-                              if not (isinstance(p, str) and p.startswith("function-"))))
-            for e in exc.errors()]
+    errs = [
+        dict(
+            e,
+            loc=tuple(
+                p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+            ),
+        )
+        for e in exc.errors()
+    ]
     missing = {e["loc"] for e in errs if e["type"] == "missing"}
     lines, explained = [], set()
     for err in errs:
@@ -374,14 +398,29 @@ def _messages(exc: ValidationError, path: Path, raw: dict[str, Any]) -> list[str
     return lines
 
 
-_BOUNDS = {"greater_than_equal": (">=", "ge"), "greater_than": (">", "gt"),
-           "less_than_equal": ("<=", "le"), "less_than": ("<", "lt")}
-_TYPES = {"float_parsing": "a number", "float_type": "a number", "int_parsing": "a whole number",
-          "int_type": "a whole number", "int_from_float": "a whole number",
-          "bool_parsing": "true or false", "bool_type": "true or false",
-          "string_type": "a string", "list_type": "an array", "dict_type": "a table",
-          "model_type": "a table", "tuple_type": "an array", "datetime_parsing": "a date-time",
-          "datetime_type": "a date-time", "datetime_from_date_parsing": "a date-time"}
+_BOUNDS = {
+    "greater_than_equal": (">=", "ge"),
+    "greater_than": (">", "gt"),
+    "less_than_equal": ("<=", "le"),
+    "less_than": ("<", "lt"),
+}
+_TYPES = {
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "list_type": "an array",
+    "dict_type": "a table",
+    "model_type": "a table",
+    "tuple_type": "an array",
+    "datetime_parsing": "a date-time",
+    "datetime_type": "a date-time",
+    "datetime_from_date_parsing": "a date-time",
+}
 
 
 def _expected(kind: str, ctx: dict[str, Any]) -> str | None:

@@ -80,9 +80,20 @@ def explicit_plan(f: Flight) -> FlightPlan:
             x, y = geo.to_xy(wp.lat, wp.lon)
         points.append((float(x), float(y), wp.alt_ft * FT))
     speed = f.speed_kt * KT if f.speed_kt is not None else t.cruise_mps
-    return FlightPlan(f.id, f.side, t.name, t.kind, f.mission, _place_name(f.route[0]),
-                      _place_name(f.route[-1]), f.depart_s, speed, tuple(points),
-                      (0, len(points)), explicit=True)
+    return FlightPlan(
+        f.id,
+        f.side,
+        t.name,
+        t.kind,
+        f.mission,
+        _place_name(f.route[0]),
+        _place_name(f.route[-1]),
+        f.depart_s,
+        speed,
+        tuple(points),
+        (0, len(points)),
+        explicit=True,
+    )
 
 
 def _place_name(wp: object) -> str:
@@ -90,8 +101,9 @@ def _place_name(wp: object) -> str:
     return geo.find_place(place).name if place else ""
 
 
-def departure_times(stream: SortieStream, scale: float, duration_s: float,
-                    rng: np.random.Generator) -> np.ndarray:
+def departure_times(
+    stream: SortieStream, scale: float, duration_s: float, rng: np.random.Generator
+) -> np.ndarray:
     """Poisson departures: ``per_day × scale`` per day, spread over the stream's daily window."""
     windows = []
     day = 0
@@ -113,8 +125,9 @@ def departure_times(stream: SortieStream, scale: float, duration_s: float,
     return starts[k] + (u - offsets[k])
 
 
-def stream_plans(stream: SortieStream, index: int, scenario: Scenario,
-                 rng: np.random.Generator) -> list[FlightPlan]:
+def stream_plans(
+    stream: SortieStream, index: int, scenario: Scenario, rng: np.random.Generator
+) -> list[FlightPlan]:
     """The flights one sortie stream generates over the run."""
     t = aircraft.find_type(stream.type)
     base = geo.find_place(stream.base)
@@ -130,23 +143,42 @@ def stream_plans(stream: SortieStream, index: int, scenario: Scenario,
         for m in range(stream.salvo if stream.mission == "cruise_missile" else 1):
             fid = f"{prefix}-{k + 1:03d}" + (f"-{m + 1}" if stream.salvo > 1 else "")
             points, station = mission_points(stream, t, base.xy, aim, alt, rng)
-            plans.append(FlightPlan(fid, stream.side, t.name, t.kind, stream.mission, base.name,
-                                    target.name, float(depart) + 10.0 * m, t.cruise_mps,
-                                    tuple(points), station, group=f"{prefix}-{k + 1:03d}"))
+            plans.append(
+                FlightPlan(
+                    fid,
+                    stream.side,
+                    t.name,
+                    t.kind,
+                    stream.mission,
+                    base.name,
+                    target.name,
+                    float(depart) + 10.0 * m,
+                    t.cruise_mps,
+                    tuple(points),
+                    station,
+                    group=f"{prefix}-{k + 1:03d}",
+                )
+            )
     return plans
 
 
-def _aim_point(center: tuple[float, float], radius_m: float,
-               rng: np.random.Generator) -> tuple[float, float]:
+def _aim_point(
+    center: tuple[float, float], radius_m: float, rng: np.random.Generator
+) -> tuple[float, float]:
     """A point uniform in the disc of ``radius_m`` around ``center``."""
     r = radius_m * math.sqrt(rng.uniform())
     a = rng.uniform(0.0, 2.0 * math.pi)
     return (center[0] + r * math.cos(a), center[1] + r * math.sin(a))
 
 
-def mission_points(stream: SortieStream, t: aircraft.AircraftType, base: tuple[float, float],
-                   aim: tuple[float, float], alt_m: float,
-                   rng: np.random.Generator) -> tuple[list[Point], tuple[int, int]]:
+def mission_points(
+    stream: SortieStream,
+    t: aircraft.AircraftType,
+    base: tuple[float, float],
+    aim: tuple[float, float],
+    alt_m: float,
+    rng: np.random.Generator,
+) -> tuple[list[Point], tuple[int, int]]:
     """Climb out, transit, station pattern, return and descent (or a missile's one-way flight)."""
     minutes, pattern, size_nm = STATION[stream.mission]
     if stream.time_on_station_min is not None:
@@ -167,8 +199,9 @@ def mission_points(stream: SortieStream, t: aircraft.AircraftType, base: tuple[f
     return _drop_repeats(points), (2, 2 + len(loop))
 
 
-def _towards(origin: tuple[float, float], dest: tuple[float, float], dist_m: float,
-             alt_m: float) -> Point:
+def _towards(
+    origin: tuple[float, float], dest: tuple[float, float], dist_m: float, alt_m: float
+) -> Point:
     """The point ``dist_m`` from ``origin`` towards ``dest`` (at most halfway), at ``alt_m``."""
     dx, dy = dest[0] - origin[0], dest[1] - origin[1]
     d = math.hypot(dx, dy)
@@ -178,8 +211,14 @@ def _towards(origin: tuple[float, float], dest: tuple[float, float], dist_m: flo
     return (origin[0] + f * dx, origin[1] + f * dy, alt_m)
 
 
-def station_pattern(pattern: str, center: tuple[float, float], size_m: float, heading: float,
-                    alt_m: float, length_m: float) -> list[Point]:
+def station_pattern(
+    pattern: str,
+    center: tuple[float, float],
+    size_m: float,
+    heading: float,
+    alt_m: float,
+    length_m: float,
+) -> list[Point]:
     """Points along a closed pattern around ``center``, for ``length_m`` of flight (partial laps).
 
     ``orbit`` is an octagon of radius ``size_m``; ``racetrack`` a stadium ``size_m`` long.
@@ -188,13 +227,16 @@ def station_pattern(pattern: str, center: tuple[float, float], size_m: float, he
         return [(center[0], center[1], alt_m)]
     if pattern == "orbit":
         angles = heading + np.arange(9) * (2 * math.pi / 8)
-        ring = [(center[0] + size_m * math.cos(a), center[1] + size_m * math.sin(a))
-                for a in angles]
+        ring = [
+            (center[0] + size_m * math.cos(a), center[1] + size_m * math.sin(a)) for a in angles
+        ]
     else:
         ux, uy = math.cos(heading), math.sin(heading)
         half, w = size_m / 2, size_m / 6
-        ring = [(center[0] + sx * half * ux - sy * w * uy, center[1] + sx * half * uy + sy * w * ux)
-                for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))]
+        ring = [
+            (center[0] + sx * half * ux - sy * w * uy, center[1] + sx * half * uy + sy * w * ux)
+            for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))
+        ]
     out = [(center[0], center[1], alt_m), (ring[0][0], ring[0][1], alt_m)]
     left = length_m
     i = 0

@@ -103,20 +103,49 @@ def install(run: Run, p: Protocol) -> None:
     rules = []
     if p.radio.enabled:
         r = p.radio
-        rules.append(Rule("radio", r.alert_range_nm * NM, r.alert_height_ft * FT,
-                          r.lookahead_min * MIN, r.response_s, frozenset({"coalition", "russia"}),
-                          {}, 1.0, r.manoeuvre))
+        rules.append(
+            Rule(
+                "radio",
+                r.alert_range_nm * NM,
+                r.alert_height_ft * FT,
+                r.lookahead_min * MIN,
+                r.response_s,
+                frozenset({"coalition", "russia"}),
+                {},
+                1.0,
+                r.manoeuvre,
+            )
+        )
     if p.separation.enabled:
         s = p.separation
-        rules.append(Rule("separation", s.radius_nm * NM, s.height_ft * FT, s.lookahead_min * MIN,
-                          s.controller_delay_s, frozenset({"coalition", "russia"}),
-                          {"coalition": cover(s.awacs_coverage),
-                           "russia": cover(s.ground_coverage)}, 1.0, "altitude"))
+        rules.append(
+            Rule(
+                "separation",
+                s.radius_nm * NM,
+                s.height_ft * FT,
+                s.lookahead_min * MIN,
+                s.controller_delay_s,
+                frozenset({"coalition", "russia"}),
+                {"coalition": cover(s.awacs_coverage), "russia": cover(s.ground_coverage)},
+                1.0,
+                "altitude",
+            )
+        )
     if p.unilateral.enabled:
         u = p.unilateral
-        rules.append(Rule("unilateral", u.divert_range_nm * NM, math.inf, 2 * MIN, u.response_s,
-                          frozenset({"coalition"}), {"coalition": cover(u.coverage)},
-                          u.compliance, "heading"))
+        rules.append(
+            Rule(
+                "unilateral",
+                u.divert_range_nm * NM,
+                math.inf,
+                2 * MIN,
+                u.response_s,
+                frozenset({"coalition"}),
+                {"coalition": cover(u.coverage)},
+                u.compliance,
+                "heading",
+            )
+        )
     watch = Watch(run, rules, p)
     if rules:
         run.on_leg.append(lambda f: on_leg(watch, f))
@@ -134,8 +163,15 @@ def comms_test(w: Watch) -> Generator[simpy.Event, object, None]:
     w.run.recorder.emit(env.now, "comms_test", "both", detail=f"end;place={t.place}")
 
 
-def entry_times(p0: np.ndarray, v: np.ndarray, dz0: np.ndarray, dvz: np.ndarray,
-                horizon: np.ndarray, radius: np.ndarray, height: np.ndarray) -> np.ndarray:
+def entry_times(
+    p0: np.ndarray,
+    v: np.ndarray,
+    dz0: np.ndarray,
+    dvz: np.ndarray,
+    horizon: np.ndarray,
+    radius: np.ndarray,
+    height: np.ndarray,
+) -> np.ndarray:
     """First time in ``[0, horizon]`` each relative motion is inside each cylinder, else NaN.
 
     Motions are rows of ``p0``/``v`` (N); cylinders are ``radius``/``height`` (R), so the
@@ -198,8 +234,9 @@ def on_leg(w: Watch, f: Flight) -> None:
         w.run.env.process(check(w, rule, f, o, f.leg, o.leg, at))
 
 
-def check(w: Watch, rule: Rule, a: Flight, b: Flight, leg_a: object, leg_b: object,
-          at: float) -> Generator[simpy.Event, object, None]:
+def check(
+    w: Watch, rule: Rule, a: Flight, b: Flight, leg_a: object, leg_b: object, at: float
+) -> Generator[simpy.Event, object, None]:
     """At ``at``, if both still fly the predicted legs, let the rule act."""
     env = w.run.env
     yield env.timeout(at - env.now)
@@ -225,11 +262,23 @@ def radio_call(w: Watch, rule: Rule, a: Flight, b: Flight) -> Generator[simpy.Ev
     else:
         p, channel = radio.p_guard, "guard"
     ok = run.rng["radio"].uniform() < p
-    run.recorder.emit(run.env.now, "radio_call", caller.side, caller.id, callee.id,
-                      detail=f"channel={channel};p={p:.2f}")
+    run.recorder.emit(
+        run.env.now,
+        "radio_call",
+        caller.side,
+        caller.id,
+        callee.id,
+        detail=f"channel={channel};p={p:.2f}",
+    )
     if not ok:
-        run.recorder.emit(run.env.now, "radio_fail", caller.side, caller.id, callee.id,
-                          detail=f"channel={channel}")
+        run.recorder.emit(
+            run.env.now,
+            "radio_fail",
+            caller.side,
+            caller.id,
+            callee.id,
+            detail=f"channel={channel}",
+        )
         return
     yield run.env.timeout(rule.delay_s)
     manoeuvre(w, rule, callee, caller)
@@ -278,17 +327,21 @@ def manoeuvre(w: Watch, rule: Rule, own: Flight, other: Flight) -> None:
         climb = max(aircraft.find_type(own.plan.type).climb_mps, 1.0)
         ahead = _ahead_point(here, dest, abs(dz) / climb * speed)
         new_z = max(here[2] + dz, 150.0)
-        route = [(ahead[0], ahead[1], new_z), (dest[0], dest[1], max(dest[2] + dz, 150.0)),
-                 *own.route[1:]]
+        route = [
+            (ahead[0], ahead[1], new_z),
+            (dest[0], dest[1], max(dest[2] + dz, 150.0)),
+            *own.route[1:],
+        ]
         detail = f"rule={rule.name};dz_m={new_z - here[2]:.0f}"
     else:
         heading = math.atan2(dest[1] - here[1], dest[0] - here[0])
-        side = math.copysign(1.0, (dest[0] - here[0]) * (there[1] - here[1])
-                             - (dest[1] - here[1]) * (there[0] - here[0]))
+        side = math.copysign(
+            1.0,
+            (dest[0] - here[0]) * (there[1] - here[1]) - (dest[1] - here[1]) * (there[0] - here[0]),
+        )
         turn = heading - side * math.radians(w.protocol.radio.heading_offset_deg)
         d = speed * 2 * MIN
-        route = [(here[0] + d * math.cos(turn), here[1] + d * math.sin(turn), here[2]),
-                 *own.route]
+        route = [(here[0] + d * math.cos(turn), here[1] + d * math.sin(turn), here[2]), *own.route]
         detail = f"rule={rule.name};turn_deg={-side * w.protocol.radio.heading_offset_deg:.0f}"
     own.record.manoeuvres += 1
     run.recorder.emit(now, "manoeuvre", own.side, own.id, other.id, detail=detail)

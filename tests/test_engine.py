@@ -19,8 +19,10 @@ from sim.units import FT, KT
 
 def _hand_cpa() -> dict[str, float]:
     """Closest approach of the two-jets crossing, from plain vector algebra in the plane."""
-    a0 = np.array(geo.to_xy(35.0, 37.9)); a1 = np.array(geo.to_xy(35.0, 39.1))
-    b0 = np.array(geo.to_xy(34.5, 38.55)); b1 = np.array(geo.to_xy(35.5, 38.55))
+    a0 = np.array(geo.to_xy(35.0, 37.9))
+    a1 = np.array(geo.to_xy(35.0, 39.1))
+    b0 = np.array(geo.to_xy(34.5, 38.55))
+    b1 = np.array(geo.to_xy(35.5, 38.55))
     va = (a1 - a0) / np.linalg.norm(a1 - a0) * 450 * KT
     vb = (b1 - b0) / np.linalg.norm(b1 - b0) * 480 * KT
     # b departs at t = 30 s: position of b at t is b0 + vb (t - 30)
@@ -61,8 +63,9 @@ def test_explicit_flight_flown_exactly() -> None:
 
 def _files(tmp_path: Path, name: str, *args: str) -> dict[str, bytes]:
     out = tmp_path / name
-    res = CliRunner().invoke(app, ["run", "scenarios/mou-2015.toml", "--out", str(out),
-                                   "--set", "duration_h=6", *args])
+    res = CliRunner().invoke(
+        app, ["run", "scenarios/mou-2015.toml", "--out", str(out), "--set", "duration_h=6", *args]
+    )
     assert res.exit_code == 0, res.output
     return {f: (out / f).read_bytes() for f in ("encounters.csv", "flights.csv", "events.csv")}
 
@@ -96,14 +99,17 @@ def test_default_day_is_plausible() -> None:
 def test_traffic_is_common_to_protocol_overrides() -> None:
     """Traffic planning draws only from its own stream: other settings don't change it."""
     a = simulate(load("scenarios/mou-2015.toml", {"duration_h": 6}), seed=5)
-    b = simulate(load("scenarios/mou-2015.toml", {"duration_h": 6,
-                                                  "protocol.hotline.operators": 4}), seed=5)
+    b = simulate(
+        load("scenarios/mou-2015.toml", {"duration_h": 6, "protocol.hotline.operators": 4}), seed=5
+    )
     assert [(f.id, f.takeoff_s) for f in a.flights] == [(f.id, f.takeoff_s) for f in b.flights]
 
 
 def test_scale_multiplies_tempo() -> None:
     n1 = [len(simulate(load("scenarios/mou-2015.toml"), seed=s).flights) for s in range(3)]
-    n3 = [len(simulate(load("scenarios/mou-2015.toml", {"traffic.scale": 3}), seed=s).flights)
-          for s in range(3)]
+    n3 = [
+        len(simulate(load("scenarios/mou-2015.toml", {"traffic.scale": 3}), seed=s).flights)
+        for s in range(3)
+    ]
     ratio = sum(n3) / sum(n1)
     assert 2.6 < ratio < 3.4

@@ -26,6 +26,13 @@ def test_russian_tempo_matches_reported_sorties() -> None:
     """Nov 2015: ~48-100 sorties a day from Hmeymim (Shoigu); Oct 2015: 59-67 on 7-8 Oct."""
     for scenario, lo, hi in (("mou-2015", 48, 100), ("oct-2015", 45, 80)):
         s = load(f"scenarios/{scenario}.toml")
-        n = np.mean([sum(f.side == "russia" and f.base.startswith("Hmeymim")
-                         for f in simulate(s, seed).flights) for seed in range(3)])
+        n = np.mean(
+            [
+                sum(
+                    f.side == "russia" and f.base.startswith("Hmeymim")
+                    for f in simulate(s, seed).flights
+                )
+                for seed in range(3)
+            ]
+        )
         assert lo <= n <= hi, (scenario, n)

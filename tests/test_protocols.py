@@ -15,7 +15,9 @@ SEEDS = range(6)
 
 def _entered(scenario: str, category: str, seeds=SEEDS, **overrides) -> np.ndarray:
     s = load(f"scenarios/{scenario}.toml", overrides)
-    return np.array([summarize(simulate(s, seed))["encounters_entered"][category] for seed in seeds])
+    return np.array(
+        [summarize(simulate(s, seed))["encounters_entered"][category] for seed in seeds]
+    )
 
 
 def _significantly_lower(a: np.ndarray, b: np.ndarray) -> None:
@@ -33,8 +35,12 @@ def test_mou_lowers_near_misses_against_no_protocol() -> None:
 
 def _late(**overrides) -> np.ndarray:
     s = load("scenarios/late-notification.toml", overrides)
-    return np.array([summarize(simulate(s, seed))["protocol_effects"]["notifications_late"]
-                     for seed in range(4)])
+    return np.array(
+        [
+            summarize(simulate(s, seed))["protocol_effects"]["notifications_late"]
+            for seed in range(4)
+        ]
+    )
 
 
 def test_fewer_operators_or_longer_calls_make_more_notices_late() -> None:
@@ -50,35 +56,56 @@ def test_zero_lead_time_is_the_same_as_no_notification() -> None:
     """A notice sent when the window opens always arrives late: flights fly as if never told."""
     base = {"protocol.hotline.operators": 3}
     for seed in (1, 2):
-        zero = simulate(load("scenarios/late-notification.toml",
-                             {**base, "protocol.notification.lead_time_min": 0}), seed)
-        off = simulate(load("scenarios/late-notification.toml",
-                            {**base, "protocol.notification.enabled": False}), seed)
+        zero = simulate(
+            load(
+                "scenarios/late-notification.toml",
+                {**base, "protocol.notification.lead_time_min": 0},
+            ),
+            seed,
+        )
+        off = simulate(
+            load(
+                "scenarios/late-notification.toml", {**base, "protocol.notification.enabled": False}
+            ),
+            seed,
+        )
         assert summarize(zero)["protocol_effects"]["notifications_late"] > 0
         assert not any(e.kind == "reroute" for e in zero.events)
         assert encounters_csv(zero) == encounters_csv(off)
     lead = _entered("late-notification", "near_miss", **base)
-    none = _entered("late-notification", "near_miss", **base,
-                    **{"protocol.notification.lead_time_min": 0})
+    none = _entered(
+        "late-notification", "near_miss", **base, **{"protocol.notification.lead_time_min": 0}
+    )
     _significantly_lower(lead, none)
 
 
 def test_switching_radio_off_raises_nmacs(tmp_path) -> None:
     """Head-on pairs at one altitude: every one is an NMAC unless a radio call turns it."""
     path = tmp_path / "head-on.toml"
-    lines = ['name = "head-on"', 'protocol = "mou-2015-no-hotline"', "duration_h = 1",
-             f'[protocol_overrides]\n"radio.p_success_after_test" = 0.6']
+    lines = [
+        'name = "head-on"',
+        'protocol = "mou-2015-no-hotline"',
+        "duration_h = 1",
+        '[protocol_overrides]\n"radio.p_success_after_test" = 0.6',
+    ]
     for k in range(30):
         lat = 33.0 + 0.1 * k
         for side, (lon0, lon1) in (("coalition", (38.0, 39.0)), ("russia", (39.0, 38.0))):
-            lines.append(f'[[flights]]\nid = "{side[:2]}{k:02d}"\nside = "{side}"\ntype = "F-16"\n'
-                         f'route = [{{ lat = {lat}, lon = {lon0}, alt_ft = 20000 }},'
-                         f' {{ lat = {lat}, lon = {lon1}, alt_ft = 20000 }}]')
+            lines.append(
+                f'[[flights]]\nid = "{side[:2]}{k:02d}"\nside = "{side}"\ntype = "F-16"\n'
+                f"route = [{{ lat = {lat}, lon = {lon0}, alt_ft = 20000 }},"
+                f" {{ lat = {lat}, lon = {lon1}, alt_ft = 20000 }}]"
+            )
     path.write_text("\n".join(lines) + "\n")
-    on = np.array([summarize(simulate(load(path), s))["encounters_entered"]["nmac"]
-                   for s in SEEDS])
-    off = np.array([summarize(simulate(load(path, {"protocol.radio.enabled": False}), s))
-                    ["encounters_entered"]["nmac"] for s in SEEDS])
+    on = np.array([summarize(simulate(load(path), s))["encounters_entered"]["nmac"] for s in SEEDS])
+    off = np.array(
+        [
+            summarize(simulate(load(path, {"protocol.radio.enabled": False}), s))[
+                "encounters_entered"
+            ]["nmac"]
+            for s in SEEDS
+        ]
+    )
     assert (off == 30).all()
     _significantly_lower(on, off)
 
@@ -91,10 +118,13 @@ def test_every_near_miss_has_its_story_in_the_event_log() -> None:
         for seed in (1, 2):
             r = simulate(s, seed)
             for e in (e for e in r.encounters if e.category in ("near_miss", "nmac")):
-                story = [ev for ev in r.events
-                         if {ev.aircraft_id, ev.other_id} == {e.a_id, e.b_id}
-                         and ev.kind in ("radio_call", "controller_alert", "divert")
-                         and ev.t_s <= e.t_end_s]
+                story = [
+                    ev
+                    for ev in r.events
+                    if {ev.aircraft_id, ev.other_id} == {e.a_id, e.b_id}
+                    and ev.kind in ("radio_call", "controller_alert", "divert")
+                    and ev.t_s <= e.t_end_s
+                ]
                 assert story, e
                 seen += 1
     assert seen > 0

@@ -34,18 +34,28 @@ def _run(*args: str):
 
 
 CASES = {
-    "misspelt key": ('per_day = 22              # ~ share of ~70/day for 11-12',
-                     'per_dya = 22              # ~ share of ~70/day for 11-12',
-                     "traffic.sorties[0].per_dya: unknown key (did you mean 'per_day'?)"),
-    "negative rate": ("per_day = 22              # ~ share of ~70/day for 11-12",
-                      "per_day = -3              # ~ share of ~70/day for 11-12",
-                      "traffic.sorties[0].per_day: must be >= 0, got -3"),
-    "unknown place": ('base = "Mozdok"', 'base = "Mozdokk"',
-                      "traffic.sorties[5].base: unknown place 'Mozdokk'"),
-    "unknown type": ('type = "Su-24M"', 'type = "Su-42M"',
-                     "traffic.sorties[0].type:"),
-    "syntax error": ('[traffic]\nscale = 1.0', '[traffic\nscale = 1.0', "TOML syntax error"),
-    "bad protocol value": ('protocol = "none"', 'protocol = "nonesuch"', "protocol: no protocol file"),
+    "misspelt key": (
+        "per_day = 22              # ~ share of ~70/day for 11-12",
+        "per_dya = 22              # ~ share of ~70/day for 11-12",
+        "traffic.sorties[0].per_dya: unknown key (did you mean 'per_day'?)",
+    ),
+    "negative rate": (
+        "per_day = 22              # ~ share of ~70/day for 11-12",
+        "per_day = -3              # ~ share of ~70/day for 11-12",
+        "traffic.sorties[0].per_day: must be >= 0, got -3",
+    ),
+    "unknown place": (
+        'base = "Mozdok"',
+        'base = "Mozdokk"',
+        "traffic.sorties[5].base: unknown place 'Mozdokk'",
+    ),
+    "unknown type": ('type = "Su-24M"', 'type = "Su-42M"', "traffic.sorties[0].type:"),
+    "syntax error": ("[traffic]\nscale = 1.0", "[traffic\nscale = 1.0", "TOML syntax error"),
+    "bad protocol value": (
+        'protocol = "mou-2015"',
+        'protocol = "nonesuch"',
+        "protocol: no protocol file",
+    ),
 }
 
 
@@ -90,8 +100,10 @@ def test_bad_set_path_and_value(tmp_path: Path) -> None:
 
 
 def test_overrides_reach_protocol_and_lists() -> None:
-    s = load(GOOD, {"protocol.hotline.operators": 3, "traffic.sorties[1].per_day": 5.5,
-                    "traffic.scale": 2})
+    s = load(
+        GOOD,
+        {"protocol.hotline.operators": 3, "traffic.sorties[1].per_day": 5.5, "traffic.scale": 2},
+    )
     assert s.protocol.hotline.operators == 3
     assert s.traffic.sorties[1].per_day == 5.5 and s.traffic.scale == 2
     assert s.with_overrides({"traffic.scale": 0.5}).traffic.scale == 0.5
@@ -103,8 +115,10 @@ def test_parse_value_types() -> None:
 
 
 def test_zone_needs_one_form(tmp_path: Path) -> None:
-    p = _write(tmp_path, 'name = "z"\nprotocol = "none"\n[[zones]]\nname = "a"\n'
-                         'place = "Al Tanf garrison"\n')
+    p = _write(
+        tmp_path,
+        'name = "z"\nprotocol = "none"\n[[zones]]\nname = "a"\nplace = "Al Tanf garrison"\n',
+    )
     with pytest.raises(InputError) as err:
         load(p)
     assert "zones[0]" in str(err.value) and "radius_nm" in str(err.value)
