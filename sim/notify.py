@@ -154,9 +154,16 @@ def keep_clear(
     """Reroute (or hold) ``side``'s flights whose plans cross ``area`` while it is active."""
     env, rng = run.env, run.rng["compliance"]
     grown = Area(area.name, area.geometry.buffer(buffer_m), area.from_s, area.to_s)
+    x0, y0, x1, y1 = grown.geometry.bounds
     for _, f in sorted(run.flights.items()):
         if f.side != side or f.landed or f.plan.kind == "missile":
             continue
+        if not f.airborne and f.depart_s > area.to_s:
+            continue  # takes off after the window closes
+        xy = np.asarray(f.route if f.position is None else [f.position, *f.route])[:, :2]
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        if lo[0] > x1 or hi[0] < x0 or lo[1] > y1 or hi[1] < y0:
+            continue  # nowhere near the area
         start, route, t0 = _ahead(f, env.now)
         if not crosses_during(start, route, t0, f.plan.speed_mps, grown):
             continue

@@ -23,12 +23,15 @@ import simpy
 from shapely.geometry.base import BaseGeometry
 
 from sim import aircraft
+from sim.encounters import Category, LegArrays, closest_approach, solve_pairs
 from sim.units import FT, MIN, NM
 
 if TYPE_CHECKING:
     from sim.engine import Flight, Run
     from sim.protocol_spec import Protocol
 
+ANY_HEIGHT = 1e6
+"""Half-height of a cylinder that ignores altitude (the unilateral 20 NM rule), metres."""
 COOLDOWN_S = 10 * MIN
 """A rule acts at most once per pair of aircraft in this long (the crews are already talking)."""
 
@@ -52,8 +55,8 @@ class Rule:
 class Watch:
     """The state of the watches during one run, with every aircraft's current leg as arrays.
 
-    Row ``i`` of the arrays holds the current leg of ``flights[i]``: its start position and
-    time, velocity and end time; a row whose leg has ended is simply in the past.
+    Row ``i`` of ``legs`` (``t0, t1, x, y, z, vx, vy, vz`` as in ``LegArrays``) is the
+    current leg of ``flights[i]``; a row whose leg has ended is simply in the past.
     """
 
     run: Run
@@ -63,14 +66,12 @@ class Watch:
     test_done: bool = False
     flights: list[Flight] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
-    p0: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
-    v: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
-    t: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    legs: np.ndarray = field(default_factory=lambda: np.zeros((0, 8)))
     side: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
 
     def __post_init__(self) -> None:
-        self.radius = np.array([r.radius_m for r in self.rules])
-        self.height = np.array([r.height_m for r in self.rules])
+        self.reach = max((r.radius_m for r in self.rules), default=0.0)
+        self.cylinders = [(Category(r.name, r.radius_m, r.height_m),) for r in self.rules]
 
     def update(self, f: Flight) -> int:
         """Store the flight's current leg in its row (adding a row the first time)."""
@@ -79,17 +80,13 @@ class Watch:
         if row is None:
             row = self.rows[f.id] = len(self.flights)
             self.flights.append(f)
-            if row >= len(self.t):
-                grow = max(64, 2 * len(self.t))
-                self.p0 = np.vstack([self.p0, np.zeros((grow, 3))])
-                self.v = np.vstack([self.v, np.zeros((grow, 3))])
-                self.t = np.vstack([self.t, np.full((grow, 2), -np.inf)])
+            if row >= len(self.legs):
+                grow = max(64, len(self.legs))
+                self.legs = np.vstack([self.legs, np.full((grow, 8), -np.inf)])
                 self.side = np.concatenate([self.side, np.zeros(grow, dtype=np.int8)])
             self.side[row] = 1 if f.side == "coalition" else 2
         leg = f.leg
-        self.p0[row] = (leg.x0_m, leg.y0_m, leg.z0_m)
-        self.v[row] = leg.velocity()
-        self.t[row] = (leg.t0_s, leg.t1_s)
+        self.legs[row] = (leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m, *leg.velocity())
         return row
 
 
@@ -163,75 +160,35 @@ def comms_test(w: Watch) -> Generator[simpy.Event, object, None]:
     w.run.recorder.emit(env.now, "comms_test", "both", detail=f"end;place={t.place}")
 
 
-def entry_times(
-    p0: np.ndarray,
-    v: np.ndarray,
-    dz0: np.ndarray,
-    dvz: np.ndarray,
-    horizon: np.ndarray,
-    radius: np.ndarray,
-    height: np.ndarray,
-) -> np.ndarray:
-    """First time in ``[0, horizon]`` each relative motion is inside each cylinder, else NaN.
-
-    Motions are rows of ``p0``/``v`` (N); cylinders are ``radius``/``height`` (R), so the
-    result is (R, N). Horizontal: ``|p0 + v t| < radius`` (a quadratic in t); vertical:
-    ``|dz0 + dvz t| < height`` (linear); an infinite height ignores altitude.
-    """
-    radius, height = radius[:, None], height[:, None]
-    a = np.einsum("ij,ij->i", v, v)
-    b = 2 * np.einsum("ij,ij->i", p0, v)
-    c = np.einsum("ij,ij->i", p0, p0) - radius * radius
-    disc = b * b - 4 * a * c
-    with np.errstate(divide="ignore", invalid="ignore"):
-        root = np.sqrt(np.maximum(disc, 0.0))
-        moving = a > 1e-12
-        h_lo = np.where(moving, (-b - root) / (2 * a), np.where(c < 0, -np.inf, np.inf))
-        h_hi = np.where(moving, (-b + root) / (2 * a), np.where(c < 0, np.inf, -np.inf))
-        h_lo = np.where(moving & (disc <= 0), np.inf, h_lo)
-        climbing = np.abs(dvz) > 1e-12
-        t1, t2 = (-height - dz0) / dvz, (height - dz0) / dvz
-        level_in = np.abs(dz0) < height
-        v_lo = np.where(climbing, np.minimum(t1, t2), np.where(level_in, -np.inf, np.inf))
-        v_hi = np.where(climbing, np.maximum(t1, t2), np.where(level_in, np.inf, -np.inf))
-        unbounded = np.isinf(height)
-        v_lo, v_hi = np.where(unbounded, -np.inf, v_lo), np.where(unbounded, np.inf, v_hi)
-    lo = np.maximum(np.maximum(h_lo, v_lo), 0.0)
-    hi = np.minimum(np.minimum(h_hi, v_hi), horizon)
-    return np.where(lo < hi, lo, np.nan)
-
-
-def _min_distance(p0: np.ndarray, v: np.ndarray, horizon: np.ndarray) -> np.ndarray:
-    """Least horizontal distance over ``[0, horizon]`` of each relative motion (a cheap filter)."""
-    px, py, vx, vy = p0[:, 0], p0[:, 1], v[:, 0], v[:, 1]
-    a = vx * vx + vy * vy + 1e-12
-    t = np.minimum(np.maximum(-(px * vx + py * vy) / a, 0.0), np.maximum(horizon, 0.0))
-    return np.hypot(px + vx * t, py + vy * t)
-
-
 def on_leg(w: Watch, f: Flight) -> None:
-    """Predict conflicts of the flight's new leg with the other side's current legs."""
+    """Predict conflicts of the flight's new leg with the other side's current legs.
+
+    A cheap closest-approach filter keeps the aircraft that can come within the widest rule's
+    radius before either leg ends; those are solved exactly for each rule's cylinder.
+    """
     if f.plan.kind == "missile" or f.leg is None:
         return
     row = w.update(f)
     now = w.run.env.now
     n = len(w.flights)
-    others = np.nonzero((w.t[:n, 1] > now) & (w.side[:n] != w.side[row]))[0]
+    others = np.nonzero((w.legs[:n, 1] > now) & (w.side[:n] != w.side[row]))[0]
     if len(others) == 0:
         return
-    pos = w.p0[others] + w.v[others] * (now - w.t[others, 0])[:, None]
-    here = w.p0[row] + w.v[row] * (now - w.t[row, 0])
-    rel, rv = pos - here, w.v[others] - w.v[row]
-    horizon = np.minimum(w.t[others, 1], f.leg.t1_s) - now
-    near = np.nonzero(_min_distance(rel[:, :2], rv[:, :2], horizon) < w.radius.max())[0]
+    arr = LegArrays.from_matrix(w.legs[others])
+    x, y, _ = arr.position_at(now)
+    mine = w.legs[row]
+    _, d = closest_approach(x - mine[2], y - mine[3], arr.vx_mps - mine[5], arr.vy_mps - mine[6],
+                            0.0, np.minimum(arr.t1_s, mine[1]) - now)
+    near = others[d < w.reach]
     if len(near) == 0:
         return
-    rel, rv, horizon = rel[near], rv[near], horizon[near]
-    t_in = entry_times(rel[:, :2], rv[:, :2], rel[:, 2], rv[:, 2], horizon, w.radius, w.height)
-    for r, k in zip(*np.nonzero(~np.isnan(t_in)), strict=True):
-        rule, o = w.rules[int(r)], w.flights[int(others[near[k]])]
-        at = now + max(float(t_in[r, k]) - rule.lookahead_s, 0.0)
-        w.run.env.process(check(w, rule, f, o, f.leg, o.leg, at))
+    arr = LegArrays.from_matrix(w.legs[near])
+    for rule, cylinder in zip(w.rules, w.cylinders, strict=True):
+        sol = solve_pairs(f.leg, arr, cylinder)
+        for k in np.nonzero(sol.inside[:, 0])[0]:
+            o = w.flights[int(near[k])]
+            at = max(float(sol.t_in_s[k, 0]) - rule.lookahead_s, now)
+            w.run.env.process(check(w, rule, f, o, f.leg, o.leg, at))
 
 
 def check(
