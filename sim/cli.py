@@ -47,12 +47,16 @@ def run(
     seed: Annotated[int | None, typer.Option(help="random seed (default: the file's)")] = None,
     set_: SetOpt = None,
     out: Annotated[Path | None, typer.Option(help="write summary.json and CSVs here")] = None,
+    plot: Annotated[bool, typer.Option("--plot", help="also write map.png/.svg and "
+                                       "timeline.png/.svg into --out")] = False,
 ) -> None:
     """Run one simulated day and print encounters and rates per 1,000 flight hours."""
     from sim import output
     from sim.runner import run_scenario
 
     with user_errors():
+        if plot and out is None:
+            raise InputError("--plot: needs --out DIR to write the figures into")
         scen = load_with_sets(scenario, set_)
         with progress_bar("simulating") as advance:
             result, summary = run_scenario(scen, seed, progress=advance)
@@ -62,6 +66,11 @@ def run(
         output.write_run(result, summary, out)
         output.atomic_write(out / "scenario.json", scen.model_dump_json(indent=2) + "\n")
         console.print(f"wrote {out}/summary.json, encounters.csv, flights.csv, events.csv")
+        if plot:
+            from sim import figures
+
+            written = figures.write_figures(result, scen, out)
+            console.print(f"wrote {out}/" + ", ".join(p.name for p in written))
 
 
 @app.command()
@@ -282,6 +291,57 @@ def protocol_table(summary: dict[str, Any]) -> Table:
     for row in rows:
         t.add_row(*row)
     return t
+
+
+@app.command("replay")
+def replay_command(
+    source: Annotated[Path, typer.Argument(help="scenario TOML file, or a directory written "
+                                           "by `run --out` (re-simulated with its seed)")],
+    out: Annotated[Path, typer.Option(help="the animation: FILE.gif, FILE.mp4 or FILE.html")],
+    from_: Annotated[str | None, typer.Option("--from", help="start: HH:MM UTC, or +HH:MM "
+                                              "after the run start")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="end: HH:MM UTC, or +HH:MM")] = None,
+    step_s: Annotated[float, typer.Option("--step-s", min=1.0,
+                                          help="simulated seconds per frame")] = 60.0,
+    fps: Annotated[float, typer.Option(min=0.1, help="frames per second")] = 12.0,
+    follow: Annotated[str | None, typer.Option(help="keep this aircraft id in the centre "
+                                               "of a closer view")] = None,
+    labels: Annotated[bool, typer.Option("--labels", help="label aircraft with their ids")] = False,
+    width: Annotated[int, typer.Option(min=160, help="picture width, pixels (16:9)")] = 1280,
+    dpi: Annotated[float, typer.Option(min=20.0, help="text and marker size; 100 is the "
+                                       "reference at any width")] = 100.0,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the file's, or "
+                                             "the run's)")] = None,
+    set_: SetOpt = None,
+) -> None:
+    """Animate a run on the map: aircraft, encounters and protocol events, as GIF, MP4 or HTML."""
+    from sim import replay as rp
+    from sim.engine import simulate
+
+    with user_errors():
+        if out.suffix.lower() not in rp.FORMATS:
+            raise InputError(f"--out {out}: use a .gif, .mp4 or .html file")
+        if source.is_dir():
+            scen, run_seed = rp.read_run_dir(source)
+            if set_:
+                scen = scen.with_overrides(dict(parse_assignment(s) for s in set_))
+            seed = run_seed if seed is None else seed
+        else:
+            scen = load_with_sets(source, set_)
+        try:
+            start_s, end_s = rp.parse_window(from_, to, scen.start.isoformat(), scen.duration_s)
+        except rp.ReplayError as exc:
+            raise InputError(str(exc)) from None
+        with progress_bar("simulating") as advance:
+            result = simulate(scen, seed, progress=advance)
+        try:
+            anim = rp.replay(result, scen, start_s=start_s, end_s=end_s, step_s=step_s, fps=fps,
+                             follow=follow, labels=labels, width=width, dpi=dpi)
+        except rp.ReplayError as exc:
+            raise InputError(str(exc)) from None
+        with progress_bar(f"rendering {len(anim)} frames") as advance:
+            rp.save(anim, out, progress=advance)
+    console.print(f"wrote {out} ({len(anim)} frames, {out.stat().st_size / 1e6:.1f} MB)")
 
 
 def main() -> None:  # pragma: no cover - console entry
