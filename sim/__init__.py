@@ -1,3 +1,33 @@
-"""deconflict: Coalition and Russian air operations over Syria under the 2015-2017 arrangements."""
+"""deconflict: Coalition and Russian air operations over Syria under the 2015-2017 arrangements.
+
+The public API:
+
+- ``sim.load_scenario(path, **overrides)`` — a validated, frozen scenario;
+- ``sim.run(scenario, seed)`` — one run, with DataFrames and the summary;
+- ``sim.sweep(scenario, vary=..., replications=..., backend=...)`` — a DataFrame of runs;
+- ``sim.compare(a, b, replications=...)`` — paired differences B − A;
+- ``sim.replay(result, ...)`` — an animation that plays inline in Jupyter.
+
+``sim.sweep`` and ``sim.replay`` are modules (``sim/sweep.py``, ``sim/replay.py``) that can be
+called like their main function; they are imported on first use, so ``import sim`` stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+from sim.api import load_scenario, run  # noqa: E402
+
+__all__ = ["__version__", "compare", "load_scenario", "replay", "run", "sweep"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``sweep``, ``replay`` and ``compare`` on first use (they bring pandas, matplotlib)."""
+    if name in ("sweep", "replay"):
+        return importlib.import_module(f"sim.{name}")
+    if name == "compare":
+        return importlib.import_module("sim.sweep").compare
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sim.encounters import Category, Encounter, Leg
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EVENT_KINDS = (
     "hotline_request",
@@ -81,6 +85,49 @@ class RunResult:
     legs: tuple[tuple[str, Leg], ...]
     encounters: tuple[Encounter, ...]
     events: tuple[Event, ...]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The content of ``summary.json`` (without ``wall_s``, which the caller measures)."""
+        from sim.metrics import summarize
+
+        return summarize(self)
+
+    @property
+    def flights_df(self) -> pd.DataFrame:
+        """One row per flight: the columns of ``flights.csv``."""
+        from sim.output import FLIGHT_COLUMNS
+
+        return _frame(FLIGHT_COLUMNS, self.flights)
+
+    @property
+    def encounters_df(self) -> pd.DataFrame:
+        """One row per encounter: the columns of ``encounters.csv`` plus ``x_m, y_m``."""
+        from sim.encounters import ENCOUNTER_COLUMNS
+
+        return _frame((*ENCOUNTER_COLUMNS, "x_m", "y_m"), self.encounters)
+
+    @property
+    def events_df(self) -> pd.DataFrame:
+        """One row per protocol event: the columns of ``events.csv``."""
+        return _frame(("t_s", "kind", "side", "aircraft_id", "other_id", "detail"), self.events)
+
+    def _repr_html_(self) -> str:
+        """Encounters and rates as an HTML table, for notebooks."""
+        import pandas as pd
+
+        rates = pd.DataFrame(self.summary["rates_per_1000_fh"]).T
+        head = (
+            f"<p><b>{self.scenario}</b>, protocol {self.protocol}, seed {self.seed}: "
+            f"{len(self.flights)} flights, {len(self.encounters)} encounters</p>"
+        )
+        return head + rates.to_html(float_format="%.2f")
+
+
+def _frame(columns: tuple[str, ...], rows: tuple[object, ...]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame([[getattr(r, c) for c in columns] for r in rows], columns=list(columns))
 
 
 @dataclass(slots=True)

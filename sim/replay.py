@@ -49,6 +49,8 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
+import types
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -974,6 +976,15 @@ def replay(
     ------
     ReplayError
         If the window or the step is empty or negative, or ``follow`` names no aircraft.
+
+    Examples
+    --------
+    >>> from sim.engine import simulate
+    >>> from sim.scenario import load
+    >>> scenario = load("scenarios/two-jets.toml")
+    >>> anim = replay(simulate(scenario), scenario, start_s=0, end_s=600, step_s=120)
+    >>> [float(t) for t in anim.times]
+    [0.0, 120.0, 240.0, 360.0, 480.0]
     """
     duration = result.duration_h * 3600.0
     start = 0.0 if start_s is None else float(start_s)
@@ -1394,3 +1405,13 @@ def _gif_palette(first: Image.Image) -> Image.Image:
     img = PILImage.new("P", (1, 1))
     img.putpalette(palette)
     return img
+
+
+class _CallableModule(types.ModuleType):
+    """``sim.replay(...)`` calls :func:`replay`: the module is the public API's ``replay``."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> ReplayAnimation:
+        return replay(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
