@@ -134,7 +134,7 @@ def install(run: Run, p: Protocol) -> None:
             Rule(
                 "unilateral",
                 u.divert_range_nm * NM,
-                math.inf,
+                ANY_HEIGHT,
                 2 * MIN,
                 u.response_s,
                 frozenset({"coalition"}),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from scipy import stats
 
 from sim.engine import simulate
 from sim.metrics import summarize
 from sim.output import encounters_csv
+from sim.records import EVENT_KINDS
 from sim.scenario import load
 
 SEEDS = range(6)
@@ -128,3 +132,14 @@ def test_every_near_miss_has_its_story_in_the_event_log() -> None:
                 assert story, e
                 seen += 1
     assert seen > 0
+
+
+@pytest.mark.parametrize("protocol", sorted(p.stem for p in Path("protocols").glob("*.toml")))
+def test_every_protocol_file_flies_the_default_day(protocol: str) -> None:
+    """Each shipped protocol loads, runs, and logs only documented event kinds."""
+    r = simulate(load("scenarios/mou-2015.toml", {"protocol": protocol, "duration_h": 8}), 3)
+    assert r.protocol == protocol
+    assert {e.kind for e in r.events} <= set(EVENT_KINDS)
+    assert [e.t_s for e in r.events] == sorted(e.t_s for e in r.events)
+    if protocol == "pre-mou-2015":
+        assert any(e.kind == "divert" for e in r.events)
