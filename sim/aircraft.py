@@ -14,11 +14,11 @@ import json
 import math
 import re
 import tomllib
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
+from sim.names import UnknownNameError, normalise
 from sim.units import FT, KT, MIN, H
 
 __all__ = [
@@ -54,30 +54,10 @@ class AircraftTableError(ValueError):
     """The aircraft table is malformed; the message names the type and field."""
 
 
-class UnknownAircraftTypeError(LookupError):
-    """No aircraft type has this name or alias.
+class UnknownAircraftTypeError(UnknownNameError):
+    """No aircraft type has this name or alias (``name``, ``suggestions``)."""
 
-    Attributes
-    ----------
-    name : str
-        The name that was looked up.
-    suggestions : tuple of str
-        Close names or aliases, best first (possibly empty).
-    """
-
-    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
-        super().__init__(name, tuple(suggestions))
-        self.name = name
-        self.suggestions = tuple(suggestions)
-
-    def __str__(self) -> str:
-        message = f"unknown aircraft type {self.name!r}"
-        if not self.suggestions:
-            return message
-        quoted = [repr(s) for s in self.suggestions]
-        if len(quoted) == 1:
-            return f"{message}; did you mean {quoted[0]}?"
-        return f"{message}; did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
+    what = "aircraft type"
 
 
 @dataclass(frozen=True)
@@ -134,12 +114,6 @@ class AircraftType:
         return self.radius_km * 1000.0
 
 
-def _normalise(text: str) -> str:
-    """Lookup key: case-, accent-, space- and punctuation-insensitive ('F/A-18E' -> 'fa18e')."""
-    decomposed = unicodedata.normalize("NFKD", text).casefold()
-    return "".join(ch for ch in decomposed if ch.isalnum())
-
-
 def _toml_key(name: str) -> str:
     """A table name as written in TOML: bare if it can be, else quoted."""
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name, ensure_ascii=False)
@@ -171,7 +145,7 @@ def _aliases(value: object, path: str, origin: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, list):
         raise _fail(origin, path, f"must be a list of names, got {value!r}")
     for alias in value:
-        if not isinstance(alias, str) or not _normalise(alias):
+        if not isinstance(alias, str) or not normalise(alias):
             raise _fail(origin, path, f"every alias must be a non-empty name, got {alias!r}")
     return tuple(value)
 
@@ -210,7 +184,7 @@ def _check_unique_names(types: Iterable[AircraftType], origin: str) -> None:
     owner: dict[str, tuple[str, str]] = {}
     for kind in types:
         for label in (kind.name, *kind.aliases):
-            key = _normalise(label)
+            key = normalise(label)
             if not key:
                 raise _fail(origin, _toml_key(kind.name), f"name or alias {label!r} is empty")
             label0, name0 = owner.setdefault(key, (label, kind.name))
@@ -270,7 +244,7 @@ def _type_index() -> dict[str, tuple[str, str]]:
     index: dict[str, tuple[str, str]] = {}
     for kind in _type_table():
         for label in (kind.name, *kind.aliases):
-            index.setdefault(_normalise(label), (label, kind.name))
+            index.setdefault(normalise(label), (label, kind.name))
     return index
 
 
@@ -288,7 +262,7 @@ def aircraft_types() -> dict[str, AircraftType]:
 
 def _suggest(name: str, limit: int = 3) -> tuple[str, ...]:
     index = _type_index()
-    keys = difflib.get_close_matches(_normalise(name), index, n=12, cutoff=0.6)
+    keys = difflib.get_close_matches(normalise(name), index, n=12, cutoff=0.6)
     labels: list[str] = []
     seen: set[str] = set()
     for key in keys:
@@ -321,7 +295,7 @@ def find_type(name: str) -> AircraftType:
     ...
     sim.aircraft.UnknownAircraftTypeError: unknown aircraft type 'Kh-102'; did you mean 'Kh-101'?
     """
-    hit = _type_index().get(_normalise(name))
+    hit = _type_index().get(normalise(name))
     if hit is None:
         raise UnknownAircraftTypeError(name, _suggest(name))
     return aircraft_types()[hit[1]]

@@ -27,7 +27,6 @@ import io
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -41,6 +40,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, shap
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split
 
+from sim.names import UnknownNameError, did_you_mean, normalise
 from sim.units import NM
 
 __all__ = [
@@ -106,24 +106,10 @@ _WEST_REFERENCE = (33.51, 36.29)  # Damascus: certainly on the west / south-west
 _PLACE_COLUMNS = ("name", "kind", "lat", "lon", "country", "aliases", "note")
 
 
-class UnknownPlaceError(LookupError):
-    """No place has this name or alias.
+class UnknownPlaceError(UnknownNameError):
+    """No place has this name or alias (``name``, ``suggestions``)."""
 
-    Attributes
-    ----------
-    name : str
-        The name that was looked up.
-    suggestions : tuple of str
-        Close names or aliases, best first (possibly empty).
-    """
-
-    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
-        super().__init__(name, tuple(suggestions))
-        self.name = name
-        self.suggestions = tuple(suggestions)
-
-    def __str__(self) -> str:
-        return f"unknown place {self.name!r}{_did_you_mean(self.suggestions)}"
+    what = "place"
 
 
 class ZoneError(ValueError):
@@ -215,21 +201,6 @@ def _lonlat_to_plane(coords: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- names
 
 
-def _normalise(text: str) -> str:
-    """Lookup key: case-, accent-, space- and punctuation-insensitive ('Deir ez-Zor')."""
-    decomposed = unicodedata.normalize("NFKD", text).casefold()
-    return "".join(ch for ch in decomposed if ch.isalnum())
-
-
-def _did_you_mean(suggestions: Sequence[str]) -> str:
-    if not suggestions:
-        return ""
-    quoted = [repr(s) for s in suggestions]
-    if len(quoted) == 1:
-        return f"; did you mean {quoted[0]}?"
-    return f"; did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
-
-
 @dataclass(frozen=True)
 class _NameIndex:
     """Normalised name or alias -> (label as written, canonical name)."""
@@ -241,7 +212,7 @@ class _NameIndex:
         entries: dict[str, tuple[str, str]] = {}
         for canonical, labels in items:
             for label in (canonical, *labels):
-                key = _normalise(label)
+                key = normalise(label)
                 if not key:
                     raise ValueError(f"{what} {canonical!r}: name or alias {label!r} is empty")
                 previous = entries.setdefault(key, (label, canonical))
@@ -253,12 +224,12 @@ class _NameIndex:
         return cls(entries)
 
     def get(self, query: str) -> str | None:
-        hit = self.entries.get(_normalise(query))
+        hit = self.entries.get(normalise(query))
         return hit[1] if hit else None
 
     def suggest(self, query: str, limit: int = 3) -> tuple[str, ...]:
         """Close labels, best first, at most one per canonical name."""
-        keys = difflib.get_close_matches(_normalise(query), self.entries, n=12, cutoff=0.6)
+        keys = difflib.get_close_matches(normalise(query), self.entries, n=12, cutoff=0.6)
         labels: list[str] = []
         seen: set[str] = set()
         for key in keys:
@@ -562,7 +533,7 @@ def _region_zone(region: str) -> Area:
     index = _region_index()
     canonical = index.get(region)
     if canonical is None:
-        hint = _did_you_mean(index.suggest(region))
+        hint = did_you_mean(index.suggest(region))
         raise ZoneError(
             f"unknown region {region!r}{hint} (regions: {EAST_OF_EUPHRATES}, "
             f"{WEST_OF_EUPHRATES}, an ISO3 code or a country name)"
