@@ -303,9 +303,10 @@ def closest_approach(
     >>> float(t), round(float(d), 3)
     (60.0, 403.113)
     """
-    px, py, vx, vy, t_lo, t_hi = np.broadcast_arrays(
-        *(np.asarray(a, dtype=float) for a in (px, py, vx, vy, t_lo, t_hi))
-    )
+    args = (px, py, vx, vy, t_lo, t_hi)
+    if not all(isinstance(a, np.ndarray) and a.shape == np.shape(px) for a in args):
+        args = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in args))
+    px, py, vx, vy, t_lo, t_hi = args
     sp2 = vx * vx + vy * vy
     moving = sp2 > _STILL_MPS * _STILL_MPS
     t_min = -(px * vx + py * vy) / np.where(moving, sp2, 1.0)

@@ -47,7 +47,7 @@ def entry_times(leg: Leg, fence: Fence) -> list[float]:
 
     A leg starting inside a zone has no entry at its start (the entry was on an earlier leg).
     """
-    if leg.duration_s <= 0:
+    if leg.duration_s <= 0 or not _boxes_meet(leg, fence.edge.bounds):
         return []
     seg = shapely.LineString([(leg.x0_m, leg.y0_m), (leg.x1_m, leg.y1_m)])
     if not shapely.intersects(fence.edge, seg):
@@ -68,6 +68,13 @@ def entry_times(leg: Leg, fence: Fence) -> list[float]:
                 continue
         times.append(leg.t0_s + f * leg.duration_s)
     return times
+
+
+def _boxes_meet(leg: Leg, bounds: tuple[float, float, float, float]) -> bool:
+    """Whether the leg's bounding box meets ``bounds`` (a cheap test before Shapely)."""
+    x0, y0, x1, y1 = bounds
+    return not (max(leg.x0_m, leg.x1_m) < x0 or min(leg.x0_m, leg.x1_m) > x1
+                or max(leg.y0_m, leg.y1_m) < y0 or min(leg.y0_m, leg.y1_m) > y1)
 
 
 def watch_leg(

@@ -177,8 +177,9 @@ def on_leg(w: Watch, f: Flight) -> None:
     arr = LegArrays.from_matrix(w.legs[others])
     x, y, _ = arr.position_at(now)
     mine = w.legs[row]
+    horizon = np.minimum(arr.t1_s, mine[1]) - now
     _, d = closest_approach(x - mine[2], y - mine[3], arr.vx_mps - mine[5], arr.vy_mps - mine[6],
-                            0.0, np.minimum(arr.t1_s, mine[1]) - now)
+                            np.zeros_like(horizon), horizon)
     near = others[d < w.reach]
     if len(near) == 0:
         return
