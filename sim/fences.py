@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -17,6 +18,9 @@ import simpy
 from shapely.geometry.base import BaseGeometry
 
 from sim.encounters import Leg
+
+if TYPE_CHECKING:
+    from sim.engine import Flight
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,34 +77,38 @@ def entry_times(leg: Leg, fence: Fence) -> list[float]:
 def _boxes_meet(leg: Leg, bounds: tuple[float, float, float, float]) -> bool:
     """Whether the leg's bounding box meets ``bounds`` (a cheap test before Shapely)."""
     x0, y0, x1, y1 = bounds
-    return not (max(leg.x0_m, leg.x1_m) < x0 or min(leg.x0_m, leg.x1_m) > x1
-                or max(leg.y0_m, leg.y1_m) < y0 or min(leg.y0_m, leg.y1_m) > y1)
+    return not (
+        max(leg.x0_m, leg.x1_m) < x0
+        or min(leg.x0_m, leg.x1_m) > x1
+        or max(leg.y0_m, leg.y1_m) < y0
+        or min(leg.y0_m, leg.y1_m) > y1
+    )
 
 
 def watch_leg(
     env: simpy.Environment,
     fences: list[Fence],
-    flight: object,
-    emit: Callable[[Fence, float], None],
+    flight: Flight,
+    emit: Callable[[Fence, Flight, float], None],
 ) -> None:
     """Schedule an event for every fence the flight's current leg enters or crosses."""
-    leg: Leg = flight.leg  # type: ignore[attr-defined]
-    side: str = flight.side  # type: ignore[attr-defined]
+    leg = flight.leg
+    if leg is None:
+        return
     for fence in fences:
-        if side not in fence.sides:
-            continue
-        for t in entry_times(leg, fence):
-            env.process(_at(env, t, flight, leg, fence, emit))
+        if flight.side in fence.sides:
+            for t in entry_times(leg, fence):
+                env.process(_at(env, t, flight, leg, fence, emit))
 
 
 def _at(
     env: simpy.Environment,
     t: float,
-    flight: object,
+    flight: Flight,
     leg: Leg,
     fence: Fence,
-    emit: Callable[[Fence, float], None],
+    emit: Callable[[Fence, Flight, float], None],
 ) -> Generator[simpy.Event, object, None]:
     yield env.timeout(max(t - env.now, 0.0))
-    if flight.leg is leg and flight.airborne:  # type: ignore[attr-defined]
-        emit(fence, env.now)
+    if flight.leg is leg and flight.airborne:  # not replaced by a manoeuvre meanwhile
+        emit(fence, flight, env.now)

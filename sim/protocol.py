@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shapely
+
 from sim import fences, line, notify, watch
 from sim.avoidance import detour
 from sim.comms import Hotline
@@ -17,7 +19,7 @@ from sim.fences import Fence
 from sim.units import NM
 
 if TYPE_CHECKING:
-    from sim.engine import Run
+    from sim.engine import Flight, Run
     from sim.protocol_spec import KeepOut
 
 MECHANISMS = (
@@ -50,20 +52,21 @@ def install(run: Run) -> None:
         notify.install(run, lines[p.notification.via], p.notification)
     watch.install(run, p)
     if watched:
-        run.on_leg.append(lambda f: fences.watch_leg(run.env, watched, f, _fence_event(run, f)))
+        run.on_leg.append(
+            lambda f: fences.watch_leg(run.env, watched, f, lambda *a: fence_event(run, *a))
+        )
 
 
-def _fence_event(run: Run, flight: object):  # noqa: ANN202 - a small closure
-    def emit(fence: Fence, t: float) -> None:
-        fid, side = flight.id, flight.side  # type: ignore[attr-defined]
-        if fence.kind == "zone_violation":
-            flight.record.zone_violations += 1  # type: ignore[attr-defined]
-            run.recorder.emit(t, "zone_violation", side, fid, detail=f"zone={fence.name}")
-        else:
-            flight.record.line_crossings += 1  # type: ignore[attr-defined]
-            run.recorder.emit(t, "line_crossing", side, fid, detail=fence.detail(fid))
-
-    return emit
+def fence_event(run: Run, fence: Fence, flight: Flight, t: float) -> None:
+    """Log a keep-out entry or a line crossing, and count it on the flight's record."""
+    if fence.kind == "zone_violation":
+        flight.record.zone_violations += 1
+        run.recorder.emit(t, "zone_violation", flight.side, flight.id, detail=f"zone={fence.name}")
+    else:
+        flight.record.line_crossings += 1
+        run.recorder.emit(
+            t, "line_crossing", flight.side, flight.id, detail=fence.detail(flight.id)
+        )
 
 
 def install_keep_out(run: Run, spec: KeepOut) -> list[Fence]:
@@ -75,18 +78,13 @@ def install_keep_out(run: Run, spec: KeepOut) -> list[Fence]:
     for _, f in sorted(run.flights.items()):
         if f.plan.explicit or f.plan.kind == "missile":
             continue
-        mine = [(z, g) for z, g in zones if z.side == f.side]
-        hit = [g for _, g in mine if _route_line(f).intersects(g)]
+        path = shapely.LineString([p[:2] for p in f.route])
+        hit = [(z, g) for z, g in zones if z.side == f.side and path.intersects(g)]
         if not hit or rng.uniform() >= spec.compliance:
             continue
-        f.route = [f.route[0], *detour(f.route[0], f.route[1:], hit, spec.buffer_nm * NM)]
+        around = [g for _, g in hit]
+        f.route = [f.route[0], *detour(f.route[0], f.route[1:], around, spec.buffer_nm * NM)]
         f.record.rerouted = True
-        names = ",".join(z.name for z, g in mine if g in hit)
+        names = ",".join(z.name for z, _ in hit)
         run.recorder.emit(f.depart_s, "reroute", f.side, f.id, detail=f"keep_out={names}")
     return [Fence(z.name, g, frozenset({z.side}), "zone_violation") for z, g in zones]
-
-
-def _route_line(f: object):  # noqa: ANN202
-    import shapely
-
-    return shapely.LineString([p[:2] for p in f.route])  # type: ignore[attr-defined]

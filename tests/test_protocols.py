@@ -6,9 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import shapely
 from scipy import stats
 
 from sim.engine import simulate
+from sim.line import syrian_line
 from sim.metrics import summarize
 from sim.output import encounters_csv
 from sim.records import EVENT_KINDS
@@ -143,3 +145,41 @@ def test_every_protocol_file_flies_the_default_day(protocol: str) -> None:
     assert [e.t_s for e in r.events] == sorted(e.t_s for e in r.events)
     if protocol == "pre-mou-2015":
         assert any(e.kind == "divert" for e in r.events)
+
+
+def test_keep_out_compliance_keeps_flights_out() -> None:
+    """Every planned entry into a keep-out zone is avoided by complying flights, none by others."""
+
+    def violations(compliance: float) -> int:
+        s = load("scenarios/mou-2015.toml", {"protocol.keep_out.compliance": compliance})
+        return sum(
+            summarize(simulate(s, seed))["protocol_effects"]["zone_violations"] for seed in range(3)
+        )
+
+    assert violations(0.0) > violations(1.0)
+
+
+def test_the_line_keeps_russian_sorties_on_their_bank() -> None:
+    """Russian flights whose track crosses the Euphrates in Syria: far fewer with the line."""
+    river = syrian_line()
+
+    def crossing_flights(enabled: bool) -> int:
+        s = load("scenarios/dec-2017.toml", {"protocol.deconfliction_line.enabled": enabled})
+        n = 0
+        for seed in range(2):
+            r = simulate(s, seed)
+            russian = {f.id for f in r.flights if f.side == "russia" and f.kind != "missile"}
+            n += len(
+                {
+                    fid
+                    for fid, leg in r.legs
+                    if fid in russian
+                    and river.intersects(
+                        shapely.LineString([(leg.x0_m, leg.y0_m), (leg.x1_m, leg.y1_m)])
+                    )
+                }
+            )
+        return n
+
+    on, off = crossing_flights(True), crossing_flights(False)
+    assert on < off / 2, (on, off)
