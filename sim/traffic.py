@@ -24,12 +24,12 @@ SIDE_PREFIX = {"russia": "RU", "coalition": "CO"}
 
 # Station patterns per mission: (default minutes on station, pattern, size in NM).
 # Modelling assumptions, chosen to look like the published descriptions of each mission:
-# a strike makes one run over the target, CAP and tankers fly racetracks, ISR and AWACS orbit.
+# a strike orbits the target, CAP, ISR, tanker and AWACS aircraft fly racetracks over theirs.
 STATION = {
     "strike": (10.0, "orbit", 4.0),
     "bomber": (5.0, "orbit", 6.0),
     "cap": (60.0, "racetrack", 20.0),
-    "isr": (240.0, "orbit", 3.0),
+    "isr": (240.0, "racetrack", 12.0),
     "tanker": (120.0, "racetrack", 30.0),
     "awacs": (360.0, "racetrack", 40.0),
     "cruise_missile": (0.0, "none", 0.0),
