@@ -26,7 +26,7 @@ SIDE_PREFIX = {"russia": "RU", "coalition": "CO"}
 # Modelling assumptions, chosen to look like the published descriptions of each mission:
 # a strike orbits the target, CAP, ISR, tanker and AWACS aircraft fly racetracks over theirs.
 STATION = {
-    "strike": (10.0, "orbit", 4.0),
+    "strike": (10.0, "orbit", 5.0),
     "bomber": (5.0, "orbit", 6.0),
     "cap": (60.0, "racetrack", 20.0),
     "isr": (240.0, "racetrack", 12.0),
@@ -221,12 +221,13 @@ def station_pattern(
 ) -> list[Point]:
     """Points along a closed pattern around ``center``, for ``length_m`` of flight (partial laps).
 
-    ``orbit`` is an octagon of radius ``size_m``; ``racetrack`` a stadium ``size_m`` long.
+    ``orbit`` is a hexagon of radius ``size_m``; ``racetrack`` a rectangle ``size_m`` long and a
+    third as wide.
     """
     if pattern == "none" or length_m <= 0:
         return [(center[0], center[1], alt_m)]
     if pattern == "orbit":
-        angles = heading + np.arange(9) * (2 * math.pi / 8)
+        angles = heading + np.arange(7) * (2 * math.pi / 6)
         ring = [
             (center[0] + size_m * math.cos(a), center[1] + size_m * math.sin(a)) for a in angles
         ]
