@@ -19,6 +19,7 @@ import shapely
 import simpy
 
 from sim.avoidance import Area, crosses_during, detour, schedule
+from sim.routing import Router
 from sim.units import MIN, NM
 
 if TYPE_CHECKING:
@@ -155,6 +156,7 @@ def keep_clear(
     env, rng = run.env, run.rng["compliance"]
     grown = Area(area.name, area.geometry.buffer(buffer_m), area.from_s, area.to_s)
     x0, y0, x1, y1 = grown.geometry.bounds
+    router: Router | None = None  # one visibility graph for every flight sent around the area
     for _, f in sorted(run.flights.items()):
         if f.side != side or f.landed or f.plan.kind == "missile":
             continue
@@ -172,14 +174,10 @@ def keep_clear(
         if action == "hold" and not f.airborne:
             hold(run, f, area.to_s, reason)
         else:
+            router = router or Router([area.geometry], buffer_m)
+            window = (area.from_s, area.to_s)
             new = detour(
-                start,
-                route,
-                [area.geometry],
-                buffer_m,
-                t0,
-                f.plan.speed_mps,
-                (area.from_s, area.to_s),
+                start, route, [area.geometry], buffer_m, t0, f.plan.speed_mps, window, router=router
             )
             reroute(run, f, new, reason)
 
