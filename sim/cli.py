@@ -100,9 +100,10 @@ def progress_bar(label: str) -> Iterator[Any]:
 
 def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
     """Encounters and rates per 1,000 flight hours, one row per category."""
-    t = Table(title=f"{scen.name}: {scen.title}\nprotocol {summary['protocol']}, seed "
-                    f"{summary['seed']}, {summary['duration_h']:g} h, {summary['flights']} flights, "
-                    f"{summary['flight_hours']:.1f} flight hours", title_justify="left")
+    title = (f"{scen.name}: {scen.title}\nprotocol {summary['protocol']}, seed {summary['seed']}, "
+             f"{summary['duration_h']:g} h, {summary['flights']} flights, "
+             f"{summary['flight_hours']:.1f} flight hours")
+    t = Table(title=title, title_justify="left")
     t.add_column("category")
     t.add_column("graded", justify="right")
     t.add_column("entered", justify="right")
@@ -157,13 +158,23 @@ def compare_command(
     cluster: Annotated[str | None, typer.Option(
         help="Dask scheduler address, or 'local'")] = None,
     set_: SetOpt = None,
+    set_a: Annotated[list[str] | None, typer.Option(
+        "--set-a", help="PATH=VALUE for A only")] = None,
+    set_b: Annotated[list[str] | None, typer.Option(
+        "--set-b", help="PATH=VALUE for B only (e.g. protocol=none: B is A under another "
+        "protocol)")] = None,
     out: Annotated[Path | None, typer.Option(help="write runs/ and compare.json here")] = None,
 ) -> None:
-    """Run A and B on the same seeds; paired differences B - A per encounter category."""
+    """Run A and B on the same seeds; paired differences B - A per encounter category.
+
+    ``--set`` changes both; ``--set-a`` / ``--set-b`` one side, so one file can be compared
+    with itself under another setting.
+    """
     from sim import sweep as sweeps
 
     with user_errors():
-        a, b = load_with_sets(scenario_a, set_), load_with_sets(scenario_b, set_)
+        a = load_with_sets(scenario_a, [*(set_ or []), *(set_a or [])])
+        b = load_with_sets(scenario_b, [*(set_ or []), *(set_b or [])])
         plan = sweeps.plan_compare(a, b, replications)
         _check_executor(workers, cluster)
         with _runs_bar(f"compare {a.name} / {b.name}", out) as progress:

@@ -308,3 +308,15 @@ def test_compare_doubled_traffic_increases_separation_significantly() -> None:
     assert sep["counts"]["ci_low"] > 0
     assert sep["counts"]["total_b"] > sep["counts"]["total_a"]
     assert np.isclose(sep["mean_diff"], sep["mean_b"] - sep["mean_a"])
+
+
+@pytest.mark.slow
+def test_compare_none_with_mou_over_200_replications(tmp_path: Path) -> None:
+    """The headline comparison: the MOU lowers the near-miss rate of the default day."""
+    from sim.sweep import compare
+
+    a = load("scenarios/mou-2015.toml", {"protocol": "none"})
+    b = load("scenarios/mou-2015.toml")
+    report = compare(a, b, replications=200, workers=2, out=tmp_path / "cmp")
+    near = report["categories"]["near_miss"]
+    assert near["significant"] and near["ci_high"] < 0, near
