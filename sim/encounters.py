@@ -303,10 +303,10 @@ def closest_approach(
     >>> float(t), round(float(d), 3)
     (60.0, 403.113)
     """
-    args = (px, py, vx, vy, t_lo, t_hi)
-    if not all(isinstance(a, np.ndarray) and a.shape == np.shape(px) for a in args):
-        args = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in args))
-    px, py, vx, vy, t_lo, t_hi = args
+    # numpy broadcasting does the rest: scalars and arrays mix freely
+    px, py = np.asarray(px, dtype=float), np.asarray(py, dtype=float)
+    vx, vy = np.asarray(vx, dtype=float), np.asarray(vy, dtype=float)
+    t_lo, t_hi = np.asarray(t_lo, dtype=float), np.asarray(t_hi, dtype=float)
     sp2 = vx * vx + vy * vy
     moving = sp2 > _STILL_MPS * _STILL_MPS
     t_min = -(px * vx + py * vy) / np.where(moving, sp2, 1.0)

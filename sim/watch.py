@@ -174,12 +174,11 @@ def on_leg(w: Watch, f: Flight) -> None:
     others = np.nonzero((w.legs[:n, 1] > now) & (w.side[:n] != w.side[row]))[0]
     if len(others) == 0:
         return
-    arr = LegArrays.from_matrix(w.legs[others])
-    x, y, _ = arr.position_at(now)
-    mine = w.legs[row]
-    horizon = np.minimum(arr.t1_s, mine[1]) - now
-    _, d = closest_approach(x - mine[2], y - mine[3], arr.vx_mps - mine[5], arr.vy_mps - mine[6],
-                            np.zeros_like(horizon), horizon)
+    legs, mine = w.legs[others], w.legs[row]  # columns t0, t1, x, y, z, vx, vy, vz
+    rel = legs[:, 2:4] + legs[:, 5:7] * (now - legs[:, :1]) - mine[2:4]
+    rv = legs[:, 5:7] - mine[5:7]
+    horizon = np.minimum(legs[:, 1], mine[1]) - now
+    _, d = closest_approach(rel[:, 0], rel[:, 1], rv[:, 0], rv[:, 1], 0.0, horizon)
     near = others[d < w.reach]
     if len(near) == 0:
         return
