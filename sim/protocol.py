@@ -44,10 +44,10 @@ def install(run: Run) -> None:
         if getattr(p, name).enabled
     }
     watched: list[Fence] = []
+    if p.deconfliction_line.enabled:  # bank first, so that keep-out routing has the last word
+        watched += line.install(run, lines.get("hotline"), p.deconfliction_line)
     if p.keep_out.enabled:
         watched += install_keep_out(run, p.keep_out)
-    if p.deconfliction_line.enabled:
-        watched += line.install(run, lines.get("hotline"), p.deconfliction_line)
     if p.notification.enabled:
         notify.install(run, lines[p.notification.via], p.notification)
     watch.install(run, p)
