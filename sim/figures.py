@@ -781,53 +781,23 @@ def _scale_bar(ax: Axes, view: View, fontsize: float) -> list:
 # --------------------------------------------------------------------------- legends
 
 
+def marker_handle(marker: str | MplPath, size: float, face: object, edge: object, label: str,
+                  **style: object) -> Line2D:
+    """A legend entry that is a single marker (no line)."""
+    return Line2D([], [], linestyle="none", marker=marker, markersize=size,
+                  markerfacecolor=face, markeredgecolor=edge, label=label, **style)
+
+
 def base_legend_handles(zones: bool = True) -> list:
     """Legend entries for the base map: bases, cities, river and (if any) keep-out zones."""
     handles = [
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="^",
-            markersize=9,
-            markerfacecolor=SIDE_COLORS["russia"],
-            markeredgecolor="black",
-            label="Russian base",
-        ),
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="s",
-            markersize=8,
-            markerfacecolor=SIDE_COLORS["coalition"],
-            markeredgecolor="black",
-            label="Coalition base",
-        ),
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="^",
-            markersize=6,
-            markerfacecolor="white",
-            markeredgecolor=SYRIAN_BASE,
-            label="Syrian air base",
-        ),
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="o",
-            markersize=5,
-            markerfacecolor=CITY,
-            markeredgecolor="white",
-            label="city",
-        ),
+        marker_handle("^", 9, SIDE_COLORS["russia"], "black", "Russian base"),
+        marker_handle("s", 8, SIDE_COLORS["coalition"], "black", "Coalition base"),
+        marker_handle("^", 6, "white", SYRIAN_BASE, "Syrian air base"),
+        marker_handle("o", 5, CITY, "white", "city"),
         Line2D([], [], color=RIVER, linewidth=1.8, label="Euphrates"),
-        Patch(
-            facecolor=(0.48, 0.23, 0.61, 0.10), edgecolor=ZONE, hatch="///", label="keep-out zone"
-        ),
+        Patch(facecolor=(0.48, 0.23, 0.61, 0.10), edgecolor=ZONE, hatch="///",
+              label="keep-out zone"),
     ]
     return handles if zones else handles[:-1]
 
@@ -836,17 +806,8 @@ def category_handles(categories: Sequence[Category], *, marker_size: float = 11)
     """Legend entries for the encounter categories (rings, most severe first)."""
     colors = category_colors([c.name for c in categories])
     return [
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="o",
-            markersize=marker_size,
-            markerfacecolor="none",
-            markeredgecolor=colors[c.name],
-            markeredgewidth=2.5,
-            label=f"{category_label(c.name)} <{radius_text(c.radius_m)}",
-        )
+        marker_handle("o", marker_size, "none", colors[c.name],
+                      f"{category_label(c.name)} <{radius_text(c.radius_m)}", markeredgewidth=2.5)
         for c in categories
     ]
 

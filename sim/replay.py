@@ -746,45 +746,15 @@ def _aircraft_handles(result: RunResult) -> list[Line2D]:
     for side in ("coalition", "russia"):
         color = SIDE_COLORS[side]
         name = figures.SIDE_LABELS[side]
-        handles.append(
-            Line2D(
-                [],
-                [],
-                linestyle="none",
-                marker=MplPath(_SHAPES["fixed_wing"]),
-                markersize=14,
-                markerfacecolor=color,
-                markeredgecolor="white",
-                label=f"{name} aircraft",
-            )
-        )
+        handles.append(figures.marker_handle(MplPath(_SHAPES["fixed_wing"]), 14, color, "white",
+                                             f"{name} aircraft"))
         if (side, "uav") in present:
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    linestyle="none",
-                    marker=MplPath(_SHAPES["uav"]),
-                    markersize=11,
-                    markerfacecolor="white",
-                    markeredgecolor=color,
-                    markeredgewidth=1.6,
-                    label=f"{name} UAV",
-                )
-            )
+            handles.append(figures.marker_handle(MplPath(_SHAPES["uav"]), 11, "white", color,
+                                                 f"{name} UAV", markeredgewidth=1.6))
         if (side, "missile") in present:
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    linestyle="none",
-                    marker=MplPath(_SHAPES["missile"]),
-                    markersize=10,
-                    markerfacecolor=figures.darker(color, 0.45),
-                    markeredgecolor="black",
-                    label=f"{name} cruise missile",
-                )
-            )
+            handles.append(figures.marker_handle(MplPath(_SHAPES["missile"]), 10,
+                                                 figures.darker(color, 0.45), "black",
+                                                 f"{name} cruise missile"))
     return handles
 
 
