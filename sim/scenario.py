@@ -222,16 +222,9 @@ def reference_problems(s: Scenario, path: Path) -> list[str]:
         for j, wp in enumerate(f.route):
             if wp.place is not None:
                 check(f"flights[{i}].route[{j}].place", geo.find_place, wp.place)
-    zone_lists = [
-        ("zones", s.zones),
-        ("protocol.keep_out.zones", s.protocol.keep_out.zones),
-        ("protocol.separation.awacs_coverage", s.protocol.separation.awacs_coverage),
-        ("protocol.separation.ground_coverage", s.protocol.separation.ground_coverage),
-        ("protocol.unilateral.coverage", s.protocol.unilateral.coverage),
-    ]
-    for prefix, zones in zone_lists:
-        for i, z in enumerate(zones):
-            check(f"{prefix}[{i}]", zone_geometry, z)
+    for i, z in enumerate(s.zones):
+        check(f"zones[{i}]", zone_geometry, z)
+    out += [f"{path}: {p}" for p in _zone_problems(s.protocol, "protocol.")]
     if s.protocol.comms_test.enabled:
         check("protocol.comms_test.place", geo.find_place, s.protocol.comms_test.place)
     return out
@@ -256,11 +249,38 @@ def _protocol_raw(ref: Any, scenario_path: Path, protocol_dir: Path | None) -> d
         )
     proto_path = find_protocol(ref, scenario_path)
     raw = read_toml(proto_path)
-    try:
-        Protocol.model_validate(raw)
-    except ValidationError as exc:
-        raise InputError(_messages(exc, proto_path, raw)) from None
+    _validate_protocol(raw, proto_path)
     return raw
+
+
+def _validate_protocol(raw: dict[str, Any], path: Path) -> Protocol:
+    """A protocol file's own problems, named against that file: fields, then zone shapes."""
+    try:
+        protocol = Protocol.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(_messages(exc, path, raw)) from None
+    problems = [f"{path}: {p}" for p in _zone_problems(protocol)]
+    if problems:
+        raise InputError(problems)
+    return protocol
+
+
+def _zone_problems(p: Protocol, prefix: str = "") -> list[str]:
+    """``field: problem`` for every zone of a protocol that is not a valid area."""
+    lists = [
+        ("keep_out.zones", p.keep_out.zones),
+        ("separation.awacs_coverage", p.separation.awacs_coverage),
+        ("separation.ground_coverage", p.separation.ground_coverage),
+        ("unilateral.coverage", p.unilateral.coverage),
+    ]
+    out = []
+    for name, zones in lists:
+        for i, z in enumerate(zones):
+            try:
+                zone_geometry(z)
+            except (LookupError, ValueError) as exc:
+                out.append(f"{prefix}{name}[{i}]: {exc}")
+    return out
 
 
 def find_protocol(ref: str, scenario_path: Path | None = None) -> Path:
@@ -292,11 +312,7 @@ def find_protocol(ref: str, scenario_path: Path | None = None) -> Path:
 def load_protocol(ref: str | Path) -> Protocol:
     """Load and validate one protocol file by name or path."""
     path = find_protocol(str(ref))
-    raw = read_toml(path)
-    try:
-        return Protocol.model_validate(raw)
-    except ValidationError as exc:
-        raise InputError(_messages(exc, path, raw)) from None
+    return _validate_protocol(read_toml(path), path)
 
 
 # --------------------------------------------------------------------------- overrides

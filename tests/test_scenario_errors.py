@@ -122,3 +122,42 @@ def test_zone_needs_one_form(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load(p)
     assert "zones[0]" in str(err.value) and "radius_nm" in str(err.value)
+
+
+PROTOCOL_CASES = {
+    "unknown mechanism": (
+        "[radio]\n",
+        "[radar]\nenabled = true\n\n[radio]\n",
+        "bad.toml: radar: unknown key",
+    ),
+    "negative delay": (
+        "setup_min = 2 ",
+        "setup_min = -2 ",
+        "bad.toml: hotline.setup_min: must be >= 0, got -2",
+    ),
+    "probability": (
+        "compliance = 0.7 ",
+        "compliance = 1.5 ",
+        "bad.toml: notification.compliance: must be <= 1, got 1.5",
+    ),
+    "bad polygon": (
+        '{ name = "Hmeymim", side = "coalition", place = "Hmeymim", radius_nm = 30 }',
+        '{ name = "bow", side = "coalition", polygon = [[35, 38], [36, 39], [35, 39], [36, 38]] }',
+        "bad.toml: keep_out.zones[1]: polygon: not a simple polygon",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PROTOCOL_CASES))
+def test_bad_protocol_file_is_one_line_naming_it(tmp_path: Path, case: str) -> None:
+    old, new, expected = PROTOCOL_CASES[case]
+    text = Path("protocols/mou-2015.toml").read_text()
+    assert old in text
+    (tmp_path / "protocols").mkdir()
+    (tmp_path / "protocols" / "bad.toml").write_text(text.replace(old, new, 1))
+    scen = tmp_path / "t.toml"
+    scen.write_text('name = "t"\nprotocol = "bad"\nduration_h = 1\n')
+    res = _run("run", str(scen))
+    assert res.exit_code == 2
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and expected in lines[0], res.output
