@@ -15,14 +15,19 @@ from rich.table import Table
 from sim.errors import InputError
 from sim.scenario import Scenario, load, parse_assignment
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Simulate Coalition and Russian air operations over Syria, 2015-2017, "
-                       "and measure near-miss rates under a deconfliction protocol.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Simulate Coalition and Russian air operations over Syria, 2015-2017, "
+    "and measure near-miss rates under a deconfliction protocol.",
+)
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="PATH=VALUE override "
-                                                  "(e.g. traffic.scale=2, protocol=none)")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="PATH=VALUE override (e.g. traffic.scale=2, protocol=none)"),
+]
 
 
 @contextmanager
@@ -47,8 +52,10 @@ def run(
     seed: Annotated[int | None, typer.Option(help="random seed (default: the file's)")] = None,
     set_: SetOpt = None,
     out: Annotated[Path | None, typer.Option(help="write summary.json and CSVs here")] = None,
-    plot: Annotated[bool, typer.Option("--plot", help="also write map.png/.svg and "
-                                       "timeline.png/.svg into --out")] = False,
+    plot: Annotated[
+        bool,
+        typer.Option("--plot", help="also write map.png/.svg and timeline.png/.svg into --out"),
+    ] = False,
 ) -> None:
     """Run one simulated day and print encounters and rates per 1,000 flight hours."""
     from sim import output
@@ -80,8 +87,10 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="scenario file
     for path in scenarios:
         try:
             s = load(path)
-            console.print(f"[green]ok[/green] {path}: {s.name} (protocol {s.protocol.name}, "
-                          f"{len(s.traffic.sorties)} sortie streams, {len(s.flights)} flights)")
+            console.print(
+                f"[green]ok[/green] {path}: {s.name} (protocol {s.protocol.name}, "
+                f"{len(s.traffic.sorties)} sortie streams, {len(s.flights)} flights)"
+            )
         except InputError as exc:
             problems += exc.problems
     if problems:
@@ -92,17 +101,25 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="scenario file
 @contextmanager
 def progress_bar(label: str) -> Iterator[Any]:
     """A transient Rich bar fed with fractions in [0, 1]."""
-    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeRemainingColumn(), console=errors, transient=True) as bar:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
         task = bar.add_task(label, total=1.0)
         yield lambda frac: bar.update(task, completed=frac)
 
 
 def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
     """Encounters and rates per 1,000 flight hours, one row per category."""
-    title = (f"{scen.name}: {scen.title}\nprotocol {summary['protocol']}, seed {summary['seed']}, "
-             f"{summary['duration_h']:g} h, {summary['flights']} flights, "
-             f"{summary['flight_hours']:.1f} flight hours")
+    title = (
+        f"{scen.name}: {scen.title}\nprotocol {summary['protocol']}, seed {summary['seed']}, "
+        f"{summary['duration_h']:g} h, {summary['flights']} flights, "
+        f"{summary['flight_hours']:.1f} flight hours"
+    )
     t = Table(title=title, title_justify="left")
     t.add_column("category")
     t.add_column("graded", justify="right")
@@ -110,10 +127,17 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
     t.add_column("rate / 1,000 fh", justify="right")
     t.add_column("95 % interval", justify="right")
     for name, r in summary["rates_per_1000_fh"].items():
-        t.add_row(name, str(summary["encounters"][name]), str(r["count"]), f"{r['rate']:.2f}",
-                  f"{r['ci_low']:.2f} - {r['ci_high']:.2f}")
-    t.caption = ("graded: encounters whose most severe cylinder is this one; entered: this one "
-                 "or worse (the rate counts these); exact Poisson interval")
+        t.add_row(
+            name,
+            str(summary["encounters"][name]),
+            str(r["count"]),
+            f"{r['rate']:.2f}",
+            f"{r['ci_low']:.2f} - {r['ci_high']:.2f}",
+        )
+    t.caption = (
+        "graded: encounters whose most severe cylinder is this one; entered: this one "
+        "or worse (the rate counts these); exact Poisson interval"
+    )
     return t
 
 
@@ -121,14 +145,24 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
 def sweep_command(
     scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
     out: Annotated[Path, typer.Option(help="sweep directory (runs/, summary.csv, plots/)")],
-    replications: Annotated[int | None, typer.Option(
-        "--replications", "-r", help="runs per point (default: the file's [sweep])")] = None,
-    vary: Annotated[list[str] | None, typer.Option(
-        help="PATH=V1,V2,... or PATH=linspace(a,b,n) or PATH=range(a,b[,step]); repeat for "
-             "a grid (default: the file's [sweep] vary)")] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option("--replications", "-r", help="runs per point (default: the file's [sweep])"),
+    ] = None,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="PATH=V1,V2,... or PATH=linspace(a,b,n) or PATH=range(a,b[,step]); repeat for "
+            "a grid (default: the file's [sweep] vary)"
+        ),
+    ] = None,
     workers: Annotated[int | None, typer.Option(help="local processes (default: CPUs)")] = None,
-    cluster: Annotated[str | None, typer.Option(
-        help="Dask scheduler address (tcp://host:8786), or 'local' for a LocalCluster")] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://host:8786), or 'local' for a LocalCluster"
+        ),
+    ] = None,
     set_: SetOpt = None,
 ) -> None:
     """Run a scenario over a parameter grid x replications; re-run to resume."""
@@ -144,25 +178,35 @@ def sweep_command(
     if outcome.ran == 0:
         console.print(f"nothing to do: all {outcome.total} runs are already in {out}/runs")
     else:
-        console.print(f"wrote {out}/runs ({outcome.total} runs, {outcome.ran} new), "
-                      f"{out}/summary.csv, {out}/plots/")
+        console.print(
+            f"wrote {out}/runs ({outcome.total} runs, {outcome.ran} new), "
+            f"{out}/summary.csv, {out}/plots/"
+        )
 
 
 @app.command("compare")
 def compare_command(
     scenario_a: Annotated[Path, typer.Argument(help="baseline scenario (A)")],
     scenario_b: Annotated[Path, typer.Argument(help="alternative scenario (B)")],
-    replications: Annotated[int | None, typer.Option(
-        "--replications", "-r", help="paired runs (default: A's [sweep] replications)")] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            "--replications", "-r", help="paired runs (default: A's [sweep] replications)"
+        ),
+    ] = None,
     workers: Annotated[int | None, typer.Option(help="local processes (default: CPUs)")] = None,
-    cluster: Annotated[str | None, typer.Option(
-        help="Dask scheduler address, or 'local'")] = None,
+    cluster: Annotated[str | None, typer.Option(help="Dask scheduler address, or 'local'")] = None,
     set_: SetOpt = None,
-    set_a: Annotated[list[str] | None, typer.Option(
-        "--set-a", help="PATH=VALUE for A only")] = None,
-    set_b: Annotated[list[str] | None, typer.Option(
-        "--set-b", help="PATH=VALUE for B only (e.g. protocol=none: B is A under another "
-        "protocol)")] = None,
+    set_a: Annotated[
+        list[str] | None, typer.Option("--set-a", help="PATH=VALUE for A only")
+    ] = None,
+    set_b: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set-b",
+            help="PATH=VALUE for B only (e.g. protocol=none: B is A under another protocol)",
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="write runs/ and compare.json here")] = None,
 ) -> None:
     """Run A and B on the same seeds; paired differences B - A per encounter category.
@@ -198,8 +242,9 @@ def _vary_options(vary: list[str] | None) -> dict[str, Any] | None:
 
 def _check_executor(workers: int | None, cluster: str | None) -> None:
     if workers is not None and cluster is not None and cluster != "local":
-        raise InputError("--workers and --cluster ADDRESS: give one (workers of a remote "
-                         "cluster are its own)")
+        raise InputError(
+            "--workers and --cluster ADDRESS: give one (workers of a remote cluster are its own)"
+        )
 
 
 @contextmanager
@@ -212,15 +257,24 @@ def _runs_bar(label: str, out: Path | None) -> Iterator[Any]:
     from sim.sweep import SweepError
 
     resume = f" in {out}/runs; run the same command again to resume" if out else ""
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[speed]}"), TimeRemainingColumn(),
-                  console=errors, transient=True) as bar:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[speed]}"),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
         state: dict[str, Any] = {}
 
         def advance(done: int, total: int) -> None:
             if "task" not in state:
-                state.update(task=bar.add_task(label, total=total, completed=done, speed=""),
-                             t0=time.perf_counter(), done0=done)
+                state.update(
+                    task=bar.add_task(label, total=total, completed=done, speed=""),
+                    t0=time.perf_counter(),
+                    done0=done,
+                )
                 return
             rate = (done - state["done0"]) / max(time.perf_counter() - state["t0"], 1e-9)
             bar.update(state["task"], completed=done, speed=f"{rate:.2f} runs/s")
@@ -231,23 +285,28 @@ def _runs_bar(label: str, out: Path | None) -> Iterator[Any]:
             errors.print(f"interrupted: finished runs are saved{resume}", highlight=False)
             raise typer.Exit(130) from None
         except SweepError as exc:
-            errors.print(f"[red]error:[/red] {exc}; finished runs are saved{resume}",
-                         highlight=False)
+            errors.print(
+                f"[red]error:[/red] {exc}; finished runs are saved{resume}", highlight=False
+            )
             raise typer.Exit(1) from None
 
 
 def _sweep_table(summary: Any, plan: Any) -> Table:
     """Per point: varied values, n, and mean rate with its 95 % t-interval per category."""
-    t = Table(title="rate per 1,000 flight hours: mean of replications ± 95 % t-interval",
-              title_justify="left")
+    t = Table(
+        title="rate per 1,000 flight hours: mean of replications ± 95 % t-interval",
+        title_justify="left",
+    )
     for p in ["point", *plan.params, "n"]:
         t.add_column(p, justify="right")
     for c in plan.categories:
         t.add_column(c, justify="right")
     for row in summary.to_dict("records"):
         cells = [str(row[p]) for p in ["point", *plan.params, "n"]]
-        cells += [_plus_minus(row[f"mean_rate_{c}"], row[f"mean_rate_{c}_ci_high"])
-                  for c in plan.categories]
+        cells += [
+            _plus_minus(row[f"mean_rate_{c}"], row[f"mean_rate_{c}_ci_high"])
+            for c in plan.categories
+        ]
         t.add_row(*cells)
     return t
 
@@ -255,9 +314,12 @@ def _sweep_table(summary: Any, plan: Any) -> Table:
 def _compare_table(report: dict[str, Any]) -> Table:
     """Paired differences B - A per category: rate (with its interval) and count entered."""
     a, b = report["a"], report["b"]
-    t = Table(title=f"B - A over {report['replications']} paired replications\n"
-                    f"A: {a['scenario']} (protocol {a['protocol']})  "
-                    f"B: {b['scenario']} (protocol {b['protocol']})", title_justify="left")
+    t = Table(
+        title=f"B - A over {report['replications']} paired replications\n"
+        f"A: {a['scenario']} (protocol {a['protocol']})  "
+        f"B: {b['scenario']} (protocol {b['protocol']})",
+        title_justify="left",
+    )
     t.add_column("category", no_wrap=True)
     for col in ("rate A", "rate B", "B - A [95 %]", "sig.", "count A", "count B"):
         t.add_column(col, justify="right", no_wrap=col.startswith("B"))
@@ -265,11 +327,19 @@ def _compare_table(report: dict[str, Any]) -> Table:
         diff = _num(c["mean_diff"], "+.2f")
         if c["ci_low"] is not None:
             diff += f" [{c['ci_low']:+.2f}, {c['ci_high']:+.2f}]"
-        t.add_row(name, _num(c["mean_a"]), _num(c["mean_b"]), diff,
-                  "yes" if c["significant"] else "no",
-                  str(c["counts"]["total_a"]), str(c["counts"]["total_b"]))
-    t.caption = ("rates per 1,000 flight hours; sig.: the interval excludes 0; "
-                 "counts: encounters entering the cylinder")
+        t.add_row(
+            name,
+            _num(c["mean_a"]),
+            _num(c["mean_b"]),
+            diff,
+            "yes" if c["significant"] else "no",
+            str(c["counts"]["total_a"]),
+            str(c["counts"]["total_b"]),
+        )
+    t.caption = (
+        "rates per 1,000 flight hours; sig.: the interval excludes 0; "
+        "counts: encounters entering the cylinder"
+    )
     return t
 
 
@@ -289,15 +359,19 @@ def protocol_table(summary: dict[str, Any]) -> Table:
     t.add_column("value", justify="right")
     rows = [
         ("hotline calls", f"{c['hotline_calls']}"),
-        ("hotline wait, mean / 95th pct", f"{c['hotline_wait_mean_s'] / 60:.1f} / "
-                                          f"{c['hotline_wait_p95_s'] / 60:.1f} min"),
+        (
+            "hotline wait, mean / 95th pct",
+            f"{c['hotline_wait_mean_s'] / 60:.1f} / {c['hotline_wait_p95_s'] / 60:.1f} min",
+        ),
         ("notifications sent / late", f"{p['notifications_sent']} / {p['notifications_late']}"),
         ("flights rerouted / held", f"{p['flights_rerouted']} / {p['flights_held']}"),
         ("radio calls / answered", f"{p['radio_calls']} / {p['radio_success']}"),
         ("manoeuvres", f"{p['manoeuvres']}"),
         ("keep-out zone violations", f"{p['zone_violations']}"),
-        ("flights crossing the line (unnotified)",
-         f"{p['line_crossing_flights']} ({p['line_crossing_flights_unnotified']})"),
+        (
+            "flights crossing the line (unnotified)",
+            f"{p['line_crossing_flights']} ({p['line_crossing_flights_unnotified']})",
+        ),
     ]
     for row in rows:
         t.add_row(*row)
@@ -306,23 +380,34 @@ def protocol_table(summary: dict[str, Any]) -> Table:
 
 @app.command("replay")
 def replay_command(
-    source: Annotated[Path, typer.Argument(help="scenario TOML file, or a directory written "
-                                           "by `run --out` (re-simulated with its seed)")],
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="scenario TOML file, or a directory written "
+            "by `run --out` (re-simulated with its seed)"
+        ),
+    ],
     out: Annotated[Path, typer.Option(help="the animation: FILE.gif, FILE.mp4 or FILE.html")],
-    from_: Annotated[str | None, typer.Option("--from", help="start: HH:MM UTC, or +HH:MM "
-                                              "after the run start")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="start: HH:MM UTC, or +HH:MM after the run start")
+    ] = None,
     to: Annotated[str | None, typer.Option("--to", help="end: HH:MM UTC, or +HH:MM")] = None,
-    step_s: Annotated[float, typer.Option("--step-s", min=1.0,
-                                          help="simulated seconds per frame")] = 60.0,
+    step_s: Annotated[
+        float, typer.Option("--step-s", min=1.0, help="simulated seconds per frame")
+    ] = 60.0,
     fps: Annotated[float, typer.Option(min=0.1, help="frames per second")] = 12.0,
-    follow: Annotated[str | None, typer.Option(help="keep this aircraft id in the centre "
-                                               "of a closer view")] = None,
+    follow: Annotated[
+        str | None, typer.Option(help="keep this aircraft id in the centre of a closer view")
+    ] = None,
     labels: Annotated[bool, typer.Option("--labels", help="label aircraft with their ids")] = False,
     width: Annotated[int, typer.Option(min=160, help="picture width, pixels (16:9)")] = 1280,
-    dpi: Annotated[float, typer.Option(min=20.0, help="text and marker size; 100 is the "
-                                       "reference at any width")] = 100.0,
-    seed: Annotated[int | None, typer.Option(help="random seed (default: the file's, or "
-                                             "the run's)")] = None,
+    dpi: Annotated[
+        float,
+        typer.Option(min=20.0, help="text and marker size; 100 is the reference at any width"),
+    ] = 100.0,
+    seed: Annotated[
+        int | None, typer.Option(help="random seed (default: the file's, or the run's)")
+    ] = None,
     set_: SetOpt = None,
 ) -> None:
     """Animate a run on the map: aircraft, encounters and protocol events, as GIF, MP4 or HTML."""
@@ -346,8 +431,18 @@ def replay_command(
         with progress_bar("simulating") as advance:
             result = simulate(scen, seed, progress=advance)
         try:
-            anim = rp.replay(result, scen, start_s=start_s, end_s=end_s, step_s=step_s, fps=fps,
-                             follow=follow, labels=labels, width=width, dpi=dpi)
+            anim = rp.replay(
+                result,
+                scen,
+                start_s=start_s,
+                end_s=end_s,
+                step_s=step_s,
+                fps=fps,
+                follow=follow,
+                labels=labels,
+                width=width,
+                dpi=dpi,
+            )
         except rp.ReplayError as exc:
             raise InputError(str(exc)) from None
         with progress_bar(f"rendering {len(anim)} frames") as advance:

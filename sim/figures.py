@@ -781,11 +781,21 @@ def _scale_bar(ax: Axes, view: View, fontsize: float) -> list:
 # --------------------------------------------------------------------------- legends
 
 
-def marker_handle(marker: str | MplPath, size: float, face: object, edge: object, label: str,
-                  **style: object) -> Line2D:
+def marker_handle(
+    marker: str | MplPath, size: float, face: object, edge: object, label: str, **style: object
+) -> Line2D:
     """A legend entry that is a single marker (no line)."""
-    return Line2D([], [], linestyle="none", marker=marker, markersize=size,
-                  markerfacecolor=face, markeredgecolor=edge, label=label, **style)
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker=marker,
+        markersize=size,
+        markerfacecolor=face,
+        markeredgecolor=edge,
+        label=label,
+        **style,
+    )
 
 
 def base_legend_handles(zones: bool = True) -> list:
@@ -796,8 +806,9 @@ def base_legend_handles(zones: bool = True) -> list:
         marker_handle("^", 6, "white", SYRIAN_BASE, "Syrian air base"),
         marker_handle("o", 5, CITY, "white", "city"),
         Line2D([], [], color=RIVER, linewidth=1.8, label="Euphrates"),
-        Patch(facecolor=(0.48, 0.23, 0.61, 0.10), edgecolor=ZONE, hatch="///",
-              label="keep-out zone"),
+        Patch(
+            facecolor=(0.48, 0.23, 0.61, 0.10), edgecolor=ZONE, hatch="///", label="keep-out zone"
+        ),
     ]
     return handles if zones else handles[:-1]
 
@@ -806,8 +817,14 @@ def category_handles(categories: Sequence[Category], *, marker_size: float = 11)
     """Legend entries for the encounter categories (rings, most severe first)."""
     colors = category_colors([c.name for c in categories])
     return [
-        marker_handle("o", marker_size, "none", colors[c.name],
-                      f"{category_label(c.name)} <{radius_text(c.radius_m)}", markeredgewidth=2.5)
+        marker_handle(
+            "o",
+            marker_size,
+            "none",
+            colors[c.name],
+            f"{category_label(c.name)} <{radius_text(c.radius_m)}",
+            markeredgewidth=2.5,
+        )
         for c in categories
     ]
 

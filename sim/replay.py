@@ -746,15 +746,27 @@ def _aircraft_handles(result: RunResult) -> list[Line2D]:
     for side in ("coalition", "russia"):
         color = SIDE_COLORS[side]
         name = figures.SIDE_LABELS[side]
-        handles.append(figures.marker_handle(MplPath(_SHAPES["fixed_wing"]), 14, color, "white",
-                                             f"{name} aircraft"))
+        handles.append(
+            figures.marker_handle(
+                MplPath(_SHAPES["fixed_wing"]), 14, color, "white", f"{name} aircraft"
+            )
+        )
         if (side, "uav") in present:
-            handles.append(figures.marker_handle(MplPath(_SHAPES["uav"]), 11, "white", color,
-                                                 f"{name} UAV", markeredgewidth=1.6))
+            handles.append(
+                figures.marker_handle(
+                    MplPath(_SHAPES["uav"]), 11, "white", color, f"{name} UAV", markeredgewidth=1.6
+                )
+            )
         if (side, "missile") in present:
-            handles.append(figures.marker_handle(MplPath(_SHAPES["missile"]), 10,
-                                                 figures.darker(color, 0.45), "black",
-                                                 f"{name} cruise missile"))
+            handles.append(
+                figures.marker_handle(
+                    MplPath(_SHAPES["missile"]),
+                    10,
+                    figures.darker(color, 0.45),
+                    "black",
+                    f"{name} cruise missile",
+                )
+            )
     return handles
 
 

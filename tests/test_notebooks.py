@@ -15,15 +15,22 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 def test_notebook_runs(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), (
-        f"{path.name}: outputs must be stripped in the repository")
-    client = NotebookClient(nb, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+        f"{path.name}: outputs must be stripped in the repository"
+    )
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     client.execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert not errors
 
 
 def test_there_are_four_notebooks() -> None:
-    assert [p.stem for p in NOTEBOOKS] == ["01-first-run", "02-tune-a-protocol",
-                                           "03-replay-for-class", "04-validation"]
+    assert [p.stem for p in NOTEBOOKS] == [
+        "01-first-run",
+        "02-tune-a-protocol",
+        "03-replay-for-class",
+        "04-validation",
+    ]
