@@ -45,13 +45,18 @@ class Fence:
         shapely.prepare(edge)
         return edge
 
+    @cached_property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Bounding box of the edge, for a cheap test before Shapely."""
+        return self.edge.bounds
+
 
 def entry_times(leg: Leg, fence: Fence) -> list[float]:
     """Times during ``leg`` at which it enters the fence's zone or crosses its line.
 
     A leg starting inside a zone has no entry at its start (the entry was on an earlier leg).
     """
-    if leg.duration_s <= 0 or not _boxes_meet(leg, fence.edge.bounds):
+    if leg.duration_s <= 0 or not _boxes_meet(leg, fence.bounds):
         return []
     seg = shapely.LineString([(leg.x0_m, leg.y0_m), (leg.x1_m, leg.y1_m)])
     if not shapely.intersects(fence.edge, seg):
