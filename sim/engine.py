@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from sim import geo
+from sim import geo, protocol
 from sim.encounters import DEFAULT_CATEGORIES, Category, Detector, Leg
 from sim.records import FlightRecord, Recorder, RunResult
 from sim.scenario import Scenario
@@ -135,9 +135,7 @@ def simulate(
             takeoff_s=math.nan,
         )
         run.flights[plan.id] = Flight(plan, plan.depart_s, list(plan.points), record)
-    from sim import protocol  # the rules react to plans before anyone flies
-
-    protocol.install(run)
+    protocol.install(run)  # the rules react to plans before anyone flies
     for plan in plans:
         flight = run.flights[plan.id]
         flight.process = env.process(fly(run, flight))

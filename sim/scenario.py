@@ -136,7 +136,7 @@ class Scenario(Strict):
         """A copy with dotted-path overrides applied and validated again."""
         raw = self.model_dump(mode="python", exclude={"protocol", "path"})
         raw["protocol"] = self.protocol.model_dump(mode="python")
-        return _build(raw, overrides, Path(self.path or "<scenario>"), protocol_dir=None)
+        return _build(raw, overrides, Path(self.path or "<scenario>"))
 
 
 # --------------------------------------------------------------------------- loading
@@ -153,7 +153,7 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """
     path = Path(path)
     raw = read_toml(path)
-    return _build(raw, overrides or {}, path, protocol_dir=None)
+    return _build(raw, overrides or {}, path)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -170,9 +170,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: TOML syntax error: {exc}") from None
 
 
-def _build(
-    raw: dict[str, Any], overrides: dict[str, Any], path: Path, protocol_dir: Path | None
-) -> Scenario:
+def _build(raw: dict[str, Any], overrides: dict[str, Any], path: Path) -> Scenario:
     raw = copy.deepcopy(raw)
     file_overrides = raw.pop("protocol_overrides", {}) or {}
     if not isinstance(file_overrides, dict):
@@ -186,7 +184,7 @@ def _build(
         raw["protocol"] = overrides["protocol"]
     for key, value in scen_over.items():
         set_path(raw, key, value, path)
-    raw["protocol"] = _protocol_raw(raw.get("protocol", "none"), path, protocol_dir)
+    raw["protocol"] = _protocol_raw(raw.get("protocol", "none"), path)
     for key, value in proto_over.items():
         set_path(raw, key, value, path)
     raw["path"] = str(path)
@@ -239,7 +237,7 @@ def zone_geometry(z: ZoneSpec) -> Any:
     )
 
 
-def _protocol_raw(ref: Any, scenario_path: Path, protocol_dir: Path | None) -> dict[str, Any]:
+def _protocol_raw(ref: Any, scenario_path: Path) -> dict[str, Any]:
     """The raw table of the protocol a scenario names (already a table when re-validating)."""
     if isinstance(ref, dict):
         return ref
