@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sim.engine import simulate
 from sim.records import RunResult
+from sim.runner import run_scenario
 from sim.scenario import Scenario, load
 
 __all__ = ["load_scenario", "run"]
@@ -51,4 +51,4 @@ def run(scenario: Scenario | str | Path, seed: int | None = None) -> RunResult:
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    return simulate(scenario, seed)
+    return run_scenario(scenario, seed)[0]

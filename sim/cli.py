@@ -351,30 +351,25 @@ def _num(value: float | None, fmt: str = ".2f") -> str:
     return "n/a" if value is None else format(value, fmt)
 
 
+CORE_ROWS = (
+    ("flights rerouted / held", lambda p: f"{p['flights_rerouted']} / {p['flights_held']}"),
+    ("manoeuvres", lambda p: f"{p['manoeuvres']}"),
+)
+
+
 def protocol_table(summary: dict[str, Any]) -> Table:
-    """What the protocol did: hotline traffic and waits, notifications, reroutes, radio, lines."""
-    c, p = summary["comms"], summary["protocol_effects"]
+    """What the protocol did: each mechanism's rows (hotline, notices, radio, line, ...),
+    then what happened to the flights."""
+    from sim.protocol import registry
+
     t = Table(title="protocol at work", title_justify="left", show_header=False)
     t.add_column("what")
     t.add_column("value", justify="right")
-    rows = [
-        ("hotline calls", f"{c['hotline_calls']}"),
-        (
-            "hotline wait, mean / 95th pct",
-            f"{c['hotline_wait_mean_s'] / 60:.1f} / {c['hotline_wait_p95_s'] / 60:.1f} min",
-        ),
-        ("notifications sent / late", f"{p['notifications_sent']} / {p['notifications_late']}"),
-        ("flights rerouted / held", f"{p['flights_rerouted']} / {p['flights_held']}"),
-        ("radio calls / answered", f"{p['radio_calls']} / {p['radio_success']}"),
-        ("manoeuvres", f"{p['manoeuvres']}"),
-        ("keep-out zone violations", f"{p['zone_violations']}"),
-        (
-            "flights crossing the line (unnotified)",
-            f"{p['line_crossing_flights']} ({p['line_crossing_flights_unnotified']})",
-        ),
-    ]
-    for row in rows:
-        t.add_row(*row)
+    for m in registry.mechanisms():
+        for row in m.table:
+            t.add_row(row.label, row.value(summary))
+    for label, value in CORE_ROWS:
+        t.add_row(label, value(summary["protocol_effects"]))
     return t
 
 

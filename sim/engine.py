@@ -1,36 +1,34 @@
 """Wires one run together on a ``simpy.Environment`` and returns a :class:`RunResult`.
 
-A run is a pure function of (scenario, seed): random numbers come from one
-``SeedSequence(seed)`` with a named generator per concern, nothing reads the clock or files.
+A run is a pure function of (scenario, seed): random numbers come from streams keyed by name
+(``sim.streams``), nothing reads the clock or files. Traffic is planned from its own stream
+first, so every protocol sees the same traffic; then the protocol's mechanisms are installed
+(``sim.protocol.registry``), and every flight flies as a SimPy process of straight legs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+from collections import Counter
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
 
-import numpy as np
 import simpy
 
-from sim import geo, protocol
+from sim import geo
 from sim.encounters import DEFAULT_CATEGORIES, Category, Detector, Leg
+from sim.events import Event
+from sim.plans import Point
+from sim.protocol import registry
+from sim.protocol.mechanism import FlightTally
 from sim.records import FlightRecord, Recorder, RunResult
 from sim.scenario import Scenario
-from sim.traffic import FlightPlan, Point, plan_flights
+from sim.state import Flight, Run
+from sim.streams import Streams
+from sim.traffic import plan_flights
 from sim.units import FT
 
-STREAMS = ("traffic", "hotline", "notification", "compliance", "radio", "line", "ceasefire_hotline")
-"""Named random streams, spawned in this order from ``SeedSequence(seed)``: never reorder."""
-
 PROGRESS_STEPS = 48
-
-
-def rng_streams(seed: int) -> dict[str, np.random.Generator]:
-    """One independent generator per concern, so a change in one never shifts another."""
-    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
-    return {name: np.random.default_rng(s) for name, s in zip(STREAMS, children, strict=True)}
 
 
 def categories_of(scenario: Scenario) -> tuple[Category, ...]:
@@ -39,68 +37,6 @@ def categories_of(scenario: Scenario) -> tuple[Category, ...]:
     if spec is None:
         return DEFAULT_CATEGORIES
     return tuple(Category(c.name, c.radius_ft * FT, c.half_height_ft * FT) for c in spec)
-
-
-@dataclass
-class Flight:
-    """A flight's state during the run: its plan, the waypoints still ahead, where it is."""
-
-    plan: FlightPlan
-    depart_s: float
-    route: list[Point]
-    """Waypoints still to fly; before departure the first one is the take-off point."""
-    record: FlightRecord
-    position: Point | None = None
-    leg: Leg | None = None
-    process: simpy.Process | None = None
-
-    @property
-    def airborne(self) -> bool:
-        return not math.isnan(self.record.takeoff_s) and math.isnan(self.record.landing_s)
-
-    @property
-    def landed(self) -> bool:
-        return not math.isnan(self.record.landing_s)
-
-    def where(self, t_s: float) -> Point:
-        """Position now: on the current leg if airborne, else the take-off point."""
-        if self.leg is not None and self.airborne:
-            return self.leg.position_at(t_s)
-        return self.position if self.position is not None else self.route[0]
-
-    @property
-    def id(self) -> str:
-        return self.plan.id
-
-    @property
-    def side(self) -> str:
-        return self.plan.side
-
-    def change_route(self, route: list[Point]) -> None:
-        """Replace the waypoints ahead and wake the flight so it turns now (or departs on time)."""
-        self.route = route
-        if self.process is not None and self.process.is_alive:
-            self.process.interrupt("route")
-
-
-@dataclass
-class Run:
-    """What the processes of one run share: the clock, the detector, the recorder, the streams."""
-
-    env: simpy.Environment
-    scenario: Scenario
-    detector: Detector
-    recorder: Recorder
-    rng: dict[str, np.random.Generator]
-    flights: dict[str, Flight] = field(default_factory=dict)
-    in_air: dict[str, Flight] = field(default_factory=dict)
-    legs: list[tuple[str, Leg]] = field(default_factory=list)
-    on_leg: list[Callable[[Flight], None]] = field(default_factory=list)
-    """Hooks called when a flight starts a leg (protocol look-ahead plugs in here)."""
-
-    def airborne(self, side: str | None = None) -> list[Flight]:
-        """Flights in the air now (of one side), in id order."""
-        return [f for _, f in sorted(self.in_air.items()) if side is None or f.side == side]
 
 
 def simulate(
@@ -118,24 +54,15 @@ def simulate(
     ['near_miss']
     """
     seed = scenario.seed if seed is None else seed
-    rng = rng_streams(seed)
-    plans = plan_flights(scenario, rng["traffic"])
+    streams = Streams(seed)
+    plans = plan_flights(scenario, streams["traffic"])
     env = simpy.Environment()
     detector = Detector(categories_of(scenario), scenario.encounters.pairs, to_latlon=_latlon)
-    run = Run(env, scenario, detector, Recorder(), rng)
+    recorder = Recorder(registry.event_kinds().values())
+    run = Run(env, scenario.protocol, detector, recorder, streams)
     for plan in plans:
-        record = FlightRecord(
-            plan.id,
-            plan.side,
-            plan.type,
-            plan.kind,
-            plan.mission,
-            plan.base,
-            plan.target,
-            takeoff_s=math.nan,
-        )
-        run.flights[plan.id] = Flight(plan, plan.depart_s, list(plan.points), record)
-    protocol.install(run)  # the rules react to plans before anyone flies
+        run.add_flight(plan)
+    registry.install(run)  # the rules react to plans before anyone flies
     for plan in plans:
         flight = run.flights[plan.id]
         flight.process = env.process(fly(run, flight))
@@ -146,6 +73,10 @@ def simulate(
     for flight in run.airborne():
         land(run, flight)
     encounters = detector.finish()
+    events = tuple(sorted(run.recorder.events, key=lambda e: e.t_s))
+    tallies = registry.flight_tallies()
+    records = [f.record for f in run.flights.values() if not math.isnan(f.record.takeoff_s)]
+    _count_tallies(records, events, tallies)
     return RunResult(
         scenario=scenario.name,
         protocol=scenario.protocol.name,
@@ -153,16 +84,21 @@ def simulate(
         duration_h=scenario.duration_h,
         start_iso=scenario.start.isoformat(),
         categories=detector.categories,
-        flights=tuple(
-            sorted(
-                (f.record for f in run.flights.values() if not math.isnan(f.record.takeoff_s)),
-                key=lambda r: (r.takeoff_s, r.id),
-            )
-        ),
+        flights=tuple(sorted(records, key=lambda r: (r.takeoff_s, r.id))),
         legs=tuple(run.legs),
         encounters=tuple(encounters),
-        events=tuple(sorted(run.recorder.events, key=lambda e: e.t_s)),
+        events=events,
+        tally_columns=tuple(t.column for t in tallies),
     )
+
+
+def _count_tallies(
+    records: list[FlightRecord], events: tuple[Event, ...], tallies: tuple[FlightTally, ...]
+) -> None:
+    """Fill each flight's tallies: the events of each declared kind that concern it."""
+    counts = Counter((e.kind, e.aircraft_id) for e in events)
+    for r in records:
+        r.tallies = {t.column: counts[(t.kind, r.id)] for t in tallies}
 
 
 def _latlon(x: float, y: float) -> tuple[float, float]:

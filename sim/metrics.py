@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import numpy as np
 from scipy import stats
 
+from sim.protocol import registry
 from sim.records import RunResult
 
 PER_FH = 1000.0
@@ -69,49 +69,27 @@ def rates(result: RunResult, level: float = 0.95) -> dict[str, dict[str, float]]
 
 
 def comms_figures(result: RunResult) -> dict[str, float]:
-    """Counts of protocol events and hotline waiting times (from the event log alone)."""
+    """Counts of each kind of protocol event, and the mechanisms' communication figures."""
     kinds = Counter(e.kind for e in result.events)
     out: dict[str, float] = {kind: int(n) for kind, n in sorted(kinds.items())}
-    requested: dict[str, float] = {}
-    waits = []
-    for e in result.events:
-        if e.kind == "hotline_request":
-            requested[e.detail.split(";")[0]] = e.t_s
-        elif e.kind == "hotline_answer":
-            key = e.detail.split(";")[0]
-            if key in requested:
-                waits.append(e.t_s - requested.pop(key))
-    out["hotline_calls"] = int(kinds.get("hotline_request", 0))
-    out["hotline_wait_mean_s"] = float(np.mean(waits)) if waits else 0.0
-    out["hotline_wait_p95_s"] = float(np.percentile(waits, 95)) if waits else 0.0
+    for m in registry.mechanisms():
+        if m.comms is not None:
+            out.update(m.comms(result))
     return out
 
 
 def protocol_figures(result: RunResult) -> dict[str, float]:
-    """What the protocol did to the flights: reroutes, holds, manoeuvres, violations, crossings."""
+    """What the protocol did to the flights: reroutes, holds, manoeuvres, and each
+    mechanism's own figures (violations, crossings, notices, calls, ...)."""
     flights = [f for f in result.flights if f.kind != "missile"]
-    kinds = Counter(e.kind for e in result.events)
-    crossing = [f for f in flights if f.line_crossings]
-    notified = {
-        e.aircraft_id
-        for e in result.events
-        if e.kind == "line_crossing" and "notified=yes" in e.detail
-    }
     out: dict[str, float] = {
         "flights_rerouted": sum(f.rerouted for f in flights),
         "flights_held": sum(f.held_s > 0 for f in flights),
         "manoeuvres": sum(f.manoeuvres for f in flights),
-        "zone_violations": sum(f.zone_violations for f in flights),
-        "notifications_sent": int(kinds.get("notification_sent", 0)),
-        "notifications_late": int(kinds.get("notification_late", 0)),
-        "radio_calls": int(kinds.get("radio_call", 0)),
-        "radio_success": int(kinds.get("radio_call", 0) - kinds.get("radio_fail", 0)),
-        "line_crossings": int(kinds.get("line_crossing", 0)),
-        "line_crossing_flights": len(crossing),
-        "line_crossing_flights_unnotified": sum(f.id not in notified for f in crossing),
     }
-    for side in sorted({f.side for f in flights}):
-        out[f"line_crossing_flights_{side}"] = sum(f.side == side for f in crossing)
+    for m in registry.mechanisms():
+        if m.figures is not None:
+            out.update(m.figures(result))
     return out
 
 

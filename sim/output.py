@@ -12,26 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.encounters import ENCOUNTER_COLUMNS
-from sim.records import RunResult
-
-FLIGHT_COLUMNS = (
-    "id",
-    "side",
-    "type",
-    "kind",
-    "mission",
-    "base",
-    "target",
-    "takeoff_s",
-    "landing_s",
-    "flight_hours",
-    "rerouted",
-    "held_s",
-    "manoeuvres",
-    "zone_violations",
-    "line_crossings",
-)
-EVENT_COLUMNS = ("t_s", "kind", "side", "aircraft_id", "other_id", "detail")
+from sim.records import EVENT_COLUMNS, RunResult
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -77,9 +58,7 @@ def encounters_csv(result: RunResult) -> str:
 
 
 def flights_csv(result: RunResult) -> str:
-    return csv_text(
-        FLIGHT_COLUMNS, ([getattr(f, c) for c in FLIGHT_COLUMNS] for f in result.flights)
-    )
+    return csv_text(result.flight_columns, result.flight_rows())
 
 
 def events_csv(result: RunResult) -> str:

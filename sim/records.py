@@ -2,49 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sim.encounters import Category, Encounter, Leg
+from sim.encounters import ENCOUNTER_COLUMNS, Category, Encounter, Leg
+from sim.events import NO_INFO, Event, EventInfo, EventKind
 
 if TYPE_CHECKING:
     import pandas as pd
 
-EVENT_KINDS = (
-    "hotline_request",
-    "hotline_answer",
-    "hotline_end",
-    "hotline_outage",
-    "hotline_restored",
-    "notification_sent",
-    "notification_received",
-    "notification_late",
-    "notification_skipped",
-    "reroute",
-    "hold",
-    "radio_call",
-    "radio_fail",
-    "manoeuvre",
-    "zone_violation",
-    "line_crossing",
-    "comms_test",
-    "controller_alert",
-    "divert",
-    "missile_launch",
+FLIGHT_COLUMNS = (
+    "id",
+    "side",
+    "type",
+    "kind",
+    "mission",
+    "base",
+    "target",
+    "takeoff_s",
+    "landing_s",
+    "flight_hours",
+    "rerouted",
+    "held_s",
+    "manoeuvres",
 )
-"""The vocabulary of ``events.csv`` ``kind`` (documented in the README)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One protocol event: a row of ``events.csv``."""
-
-    t_s: float
-    kind: str
-    side: str
-    aircraft_id: str = ""
-    other_id: str = ""
-    detail: str = ""
+"""The columns of ``flights.csv`` every run has; the mechanisms' tallies follow them."""
+EVENT_COLUMNS = ("t_s", "kind", "side", "aircraft_id", "other_id", "detail")
+"""The columns of ``events.csv``."""
 
 
 @dataclass(slots=True)
@@ -63,8 +48,8 @@ class FlightRecord:
     rerouted: bool = False
     held_s: float = 0.0
     manoeuvres: int = 0
-    zone_violations: int = 0
-    line_crossings: int = 0
+    tallies: dict[str, int] = field(default_factory=dict)
+    """Counts the mechanisms declare as ``flights.csv`` columns (``zone_violations``, ...)."""
 
     @property
     def flight_hours(self) -> float:
@@ -86,41 +71,54 @@ class RunResult:
     encounters: tuple[Encounter, ...]
     events: tuple[Event, ...]
 
-    @property
-    def summary(self) -> dict[str, Any]:
-        """The content of ``summary.json`` (without ``wall_s``, which the caller measures)."""
-        from sim.metrics import summarize
+    tally_columns: tuple[str, ...] = ()
+    """The ``flights.csv`` columns the mechanisms count (see ``FlightRecord.tallies``)."""
+    summary: dict[str, Any] | None = None
+    """The content of ``summary.json``, when the run was summarised (``sim.run`` does)."""
 
-        return summarize(self)
+    @property
+    def flight_columns(self) -> tuple[str, ...]:
+        """The columns of ``flights.csv``."""
+        return (*FLIGHT_COLUMNS, *self.tally_columns)
+
+    def flight_rows(self) -> list[list[Any]]:
+        """The rows of ``flights.csv``, in the order of ``flight_columns``."""
+        return [
+            [
+                *(getattr(f, c) for c in FLIGHT_COLUMNS),
+                *(f.tallies.get(c, 0) for c in self.tally_columns),
+            ]
+            for f in self.flights
+        ]
 
     @property
     def flights_df(self) -> pd.DataFrame:
         """One row per flight: the columns of ``flights.csv``."""
-        from sim.output import FLIGHT_COLUMNS
+        import pandas as pd
 
-        return _frame(FLIGHT_COLUMNS, self.flights)
+        return pd.DataFrame(self.flight_rows(), columns=list(self.flight_columns))
 
     @property
     def encounters_df(self) -> pd.DataFrame:
         """One row per encounter: the columns of ``encounters.csv`` plus ``x_m, y_m``."""
-        from sim.encounters import ENCOUNTER_COLUMNS
-
         return _frame((*ENCOUNTER_COLUMNS, "x_m", "y_m"), self.encounters)
 
     @property
     def events_df(self) -> pd.DataFrame:
         """One row per protocol event: the columns of ``events.csv``."""
-        return _frame(("t_s", "kind", "side", "aircraft_id", "other_id", "detail"), self.events)
+        return _frame(EVENT_COLUMNS, self.events)
 
     def _repr_html_(self) -> str:
         """Encounters and rates as an HTML table, for notebooks."""
         import pandas as pd
 
-        rates = pd.DataFrame(self.summary["rates_per_1000_fh"]).T
         head = (
             f"<p><b>{self.scenario}</b>, protocol {self.protocol}, seed {self.seed}: "
             f"{len(self.flights)} flights, {len(self.encounters)} encounters</p>"
         )
+        if self.summary is None:
+            return head
+        rates = pd.DataFrame(self.summary["rates_per_1000_fh"]).T
         return head + rates.to_html(float_format="%.2f")
 
 
@@ -130,11 +128,16 @@ def _frame(columns: tuple[str, ...], rows: tuple[object, ...]) -> pd.DataFrame:
     return pd.DataFrame([[getattr(r, c) for c in columns] for r in rows], columns=list(columns))
 
 
-@dataclass(slots=True)
 class Recorder:
-    """Collects events in the order they happen (SimPy time order, ties by creation)."""
+    """Collects events in the order they happen (SimPy time order, ties by creation).
 
-    events: list[Event] = field(default_factory=list)
+    Only the kinds it was given are accepted, each with the info type its kind declares, so a
+    misspelt kind or a wrong field fails where it is emitted, not in a figure downstream.
+    """
+
+    def __init__(self, kinds: Iterable[EventKind]) -> None:
+        self.kinds = {k.name: k for k in kinds}
+        self.events: list[Event] = []
 
     def emit(
         self,
@@ -143,8 +146,14 @@ class Recorder:
         side: str,
         aircraft_id: str = "",
         other_id: str = "",
-        detail: str = "",
+        info: EventInfo = NO_INFO,
     ) -> None:
-        if kind not in EVENT_KINDS:
+        """Log one event."""
+        declared = self.kinds.get(kind)
+        if declared is None:
             raise ValueError(f"unknown event kind {kind!r}")
-        self.events.append(Event(float(t_s), kind, side, aircraft_id, other_id, detail))
+        if not isinstance(info, declared.info):
+            raise TypeError(
+                f"{kind}: expected {declared.info.__name__} fields, got {type(info).__name__}"
+            )
+        self.events.append(Event(float(t_s), kind, side, aircraft_id, other_id, info))

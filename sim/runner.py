@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,8 +16,12 @@ from sim.scenario import Scenario
 def run_scenario(
     scenario: Scenario, seed: int | None = None, progress: Callable[[float], None] | None = None
 ) -> tuple[RunResult, dict[str, Any]]:
-    """Simulate once and summarise; ``wall_s`` is the time spent simulating (after loading)."""
+    """Simulate once and summarise; ``wall_s`` is the time spent simulating (after loading).
+
+    The result comes back with its ``summary`` attached.
+    """
     t0 = time.perf_counter()
     result = simulate(scenario, seed, progress=progress)
     wall_s = time.perf_counter() - t0
-    return result, summarize(result, wall_s=round(wall_s, 4))
+    summary = summarize(result, wall_s=round(wall_s, 4))
+    return dataclasses.replace(result, summary=summary), summary

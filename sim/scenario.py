@@ -15,10 +15,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.errors import InputError, dotted
-from sim.protocol_spec import Protocol, Side, Strict, ZoneSpec
+from sim.protocol import registry
+from sim.protocol.spec import ProtocolBase, Side, Strict, ZoneSpec
 
 Mission = Literal["strike", "cap", "isr", "tanker", "awacs", "bomber", "cruise_missile"]
 
@@ -39,7 +47,7 @@ class Waypoint(Strict):
         return self
 
 
-class Flight(Strict):
+class FlightSpec(Strict):
     """An explicit flight, flown exactly as written from ``depart_s``."""
 
     id: str = Field(min_length=1)
@@ -106,13 +114,13 @@ class Scenario(Strict):
 
     name: str
     title: str = ""
-    protocol: Protocol
+    protocol: SerializeAsAny[ProtocolBase]
     start: datetime = datetime.fromisoformat("2015-11-17T00:00:00+00:00")
     duration_h: float = Field(24.0, gt=0, le=24 * 14)
     seed: int = Field(1, ge=0)
     sources: list[str] = Field(default_factory=list)
     traffic: Traffic = Traffic()
-    flights: list[Flight] = Field(default_factory=list)
+    flights: list[FlightSpec] = Field(default_factory=list)
     zones: list[ZoneSpec] = Field(default_factory=list)
     encounters: EncounterSpec = EncounterSpec()
     sweep: SweepSpec = SweepSpec()
@@ -120,7 +128,7 @@ class Scenario(Strict):
 
     @field_validator("flights")
     @classmethod
-    def _unique_ids(cls, flights: list[Flight]) -> list[Flight]:
+    def _unique_ids(cls, flights: list[FlightSpec]) -> list[FlightSpec]:
         seen: set[str] = set()
         for f in flights:
             if f.id in seen:
@@ -188,10 +196,20 @@ def _build(raw: dict[str, Any], overrides: dict[str, Any], path: Path) -> Scenar
     for key, value in proto_over.items():
         set_path(raw, key, value, path)
     raw["path"] = str(path)
+    problems: list[str] = []
+    try:
+        raw["protocol"] = registry.build_protocol(raw["protocol"])
+    except ValidationError as exc:
+        problems += _messages(exc, path, prefix=("protocol",))
+        raw["protocol"] = None
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(_messages(exc, path, raw)) from None
+        problems += [
+            m for m in _messages(exc, path) if raw["protocol"] is not None or ": protocol:" not in m
+        ]
+    if problems:
+        raise InputError(problems)
     problems = reference_problems(scenario, path)
     if problems:
         raise InputError(problems)
@@ -221,20 +239,9 @@ def reference_problems(s: Scenario, path: Path) -> list[str]:
             if wp.place is not None:
                 check(f"flights[{i}].route[{j}].place", geo.find_place, wp.place)
     for i, z in enumerate(s.zones):
-        check(f"zones[{i}]", zone_geometry, z)
-    out += [f"{path}: {p}" for p in _zone_problems(s.protocol, "protocol.")]
-    if s.protocol.comms_test.enabled:
-        check("protocol.comms_test.place", geo.find_place, s.protocol.comms_test.place)
+        check(f"zones[{i}]", z.geometry)
+    out += [f"{path}: protocol.{p}" for p in registry.problems(s.protocol)]
     return out
-
-
-def zone_geometry(z: ZoneSpec) -> Any:
-    """The zone as a Shapely geometry in the simulation plane."""
-    from sim import geo
-
-    return geo.zone_polygon(
-        polygon=z.polygon, place=z.place, center=z.center, radius_nm=z.radius_nm, region=z.region
-    )
 
 
 def _protocol_raw(ref: Any, scenario_path: Path) -> dict[str, Any]:
@@ -251,34 +258,16 @@ def _protocol_raw(ref: Any, scenario_path: Path) -> dict[str, Any]:
     return raw
 
 
-def _validate_protocol(raw: dict[str, Any], path: Path) -> Protocol:
-    """A protocol file's own problems, named against that file: fields, then zone shapes."""
+def _validate_protocol(raw: dict[str, Any], path: Path) -> ProtocolBase:
+    """A protocol file's own problems, named against that file: fields, then zones and names."""
     try:
-        protocol = Protocol.model_validate(raw)
+        protocol = registry.build_protocol(raw)
     except ValidationError as exc:
-        raise InputError(_messages(exc, path, raw)) from None
-    problems = [f"{path}: {p}" for p in _zone_problems(protocol)]
+        raise InputError(_messages(exc, path)) from None
+    problems = [f"{path}: {p}" for p in registry.problems(protocol)]
     if problems:
         raise InputError(problems)
     return protocol
-
-
-def _zone_problems(p: Protocol, prefix: str = "") -> list[str]:
-    """``field: problem`` for every zone of a protocol that is not a valid area."""
-    lists = [
-        ("keep_out.zones", p.keep_out.zones),
-        ("separation.awacs_coverage", p.separation.awacs_coverage),
-        ("separation.ground_coverage", p.separation.ground_coverage),
-        ("unilateral.coverage", p.unilateral.coverage),
-    ]
-    out = []
-    for name, zones in lists:
-        for i, z in enumerate(zones):
-            try:
-                zone_geometry(z)
-            except (LookupError, ValueError) as exc:
-                out.append(f"{prefix}{name}[{i}]: {exc}")
-    return out
 
 
 def find_protocol(ref: str, scenario_path: Path | None = None) -> Path:
@@ -307,7 +296,7 @@ def find_protocol(ref: str, scenario_path: Path | None = None) -> Path:
     )
 
 
-def load_protocol(ref: str | Path) -> Protocol:
+def load_protocol(ref: str | Path) -> ProtocolBase:
     """Load and validate one protocol file by name or path."""
     path = find_protocol(str(ref))
     return _validate_protocol(read_toml(path), path)
@@ -371,7 +360,7 @@ def _split(key: str, path: Path) -> list[tuple[str, list[int]]]:
 # --------------------------------------------------------------------------- messages
 
 
-def _messages(exc: ValidationError, path: Path, raw: dict[str, Any]) -> list[str]:
+def _messages(exc: ValidationError, path: Path, prefix: tuple[str, ...] = ()) -> list[str]:
     """One line per problem: ``file: field.path: what was expected, got what``.
 
     A misspelt key shows up twice to pydantic (unknown key, required key missing); it is
@@ -380,9 +369,8 @@ def _messages(exc: ValidationError, path: Path, raw: dict[str, Any]) -> list[str
     errs = [
         dict(
             e,
-            loc=tuple(
-                p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))
-            ),
+            loc=prefix
+            + tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))),
         )
         for e in exc.errors()
     ]

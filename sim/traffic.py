@@ -10,15 +10,13 @@ Planning draws only from the ``traffic`` random stream, so every protocol sees t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from sim import aircraft, geo
-from sim.scenario import Flight, Scenario, SortieStream
+from sim.plans import FlightPlan, Point
+from sim.scenario import FlightSpec, Scenario, SortieStream
 from sim.units import FT, KT, MIN, NM
-
-Point = tuple[float, float, float]
 
 SIDE_PREFIX = {"russia": "RU", "coalition": "CO"}
 
@@ -36,27 +34,6 @@ STATION = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class FlightPlan:
-    """A flight before it flies: who, from where, and its 3-D waypoints (metres)."""
-
-    id: str
-    side: str
-    type: str
-    kind: str
-    mission: str
-    base: str
-    target: str
-    depart_s: float
-    speed_mps: float
-    points: tuple[Point, ...]
-    station: tuple[int, int] = (0, 0)
-    """Indices ``[i, j)`` of the points flown on station (the part a protocol may move)."""
-    explicit: bool = False
-    group: str = ""
-    """Flights launched together (a cruise-missile salvo) share a group; notified as one."""
-
-
 def plan_flights(scenario: Scenario, rng: np.random.Generator) -> list[FlightPlan]:
     """Every flight of the run: explicit ones, then each sortie stream's, sorted by departure."""
     plans = [explicit_plan(f) for f in scenario.flights]
@@ -69,7 +46,7 @@ def plan_flights(scenario: Scenario, rng: np.random.Generator) -> list[FlightPla
     return sorted(plans, key=lambda p: (p.depart_s, p.id))
 
 
-def explicit_plan(f: Flight) -> FlightPlan:
+def explicit_plan(f: FlightSpec) -> FlightPlan:
     """An explicit flight, flown exactly as written."""
     t = aircraft.find_type(f.type)
     points = []

@@ -12,10 +12,17 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sim.comms
-from sim.comms import Hotline, lognormal_params
-from sim.protocol_spec import Hotline as HotlineSpec
-from sim.records import Event, Recorder
+import sim.protocol.hotline
+from sim.events import Event
+from sim.protocol.hotline import (
+    HOTLINE_EVENTS,
+    CallEnd,
+    CallRequest,
+    Hotline,
+    HotlineSpec,
+    lognormal_params,
+)
+from sim.records import Recorder
 
 CALL_KINDS = ("hotline_request", "hotline_answer", "hotline_end")
 
@@ -24,8 +31,9 @@ def _spec(**kw: float) -> HotlineSpec:
     return HotlineSpec(enabled=True, **kw)
 
 
-def _detail(e: Event) -> dict[str, str]:
-    return dict(pair.split("=", 1) for pair in e.detail.split(";"))
+def _end(e: Event) -> CallEnd:
+    assert isinstance(e.info, CallEnd)
+    return e.info
 
 
 def _run(
@@ -36,7 +44,7 @@ def _run(
 ):
     """Place calls at the given times; run until every call has ended."""
     env = simpy.Environment()
-    rec = Recorder()
+    rec = Recorder(HOTLINE_EVENTS)
     line = Hotline(env, spec, np.random.default_rng(seed), rec)
     procs: list[simpy.Process] = []
     deadlines_s = deadlines_s or [None] * len(arrivals_s)
@@ -56,8 +64,9 @@ def _calls(events: list[Event]) -> dict[str, dict[str, list[Event]]]:
     by_key: dict[str, dict[str, list[Event]]] = defaultdict(lambda: defaultdict(list))
     for e in events:
         if e.kind in CALL_KINDS:
-            assert e.detail.startswith("call=mou-")
-            by_key[e.detail.split(";")[0]][e.kind].append(e)
+            call = e.info.call  # type: ignore[attr-defined]
+            assert call.startswith("mou-")
+            by_key[call][e.kind].append(e)
     return by_key
 
 
@@ -109,9 +118,9 @@ def test_every_call_has_one_end_and_is_released(
     assert line.busy == line.queue_length == line.in_progress == 0
     assert line.answered + line.abandoned == len(arrivals_s)
     for i, proc in enumerate(procs):
-        ev = calls[f"call=mou-{i + 1}"]
+        ev = calls[f"mou-{i + 1}"]
         (req,), (end,) = ev["hotline_request"], ev["hotline_end"]
-        result = _detail(end)["result"]
+        result = _end(end).result
         assert req.side == end.side and req.aircraft_id == end.aircraft_id == f"A{i}"
         if result == "abandoned":
             assert ev["hotline_answer"] == [] and proc.value is None
@@ -124,7 +133,7 @@ def test_every_call_has_one_end_and_is_released(
         assert not any(lo < ans.t_s < hi for lo, hi in outages)
         # handling pauses through outages and resumes: talk time + time down = end - answer
         talked = end.t_s - ans.t_s - _overlap(outages, ans.t_s, end.t_s)
-        assert talked == pytest.approx(float(_detail(end)["handling_s"]), abs=2e-3)
+        assert talked == pytest.approx(_end(end).handling_s, abs=1e-6)
 
 
 @settings(max_examples=60, deadline=None)
@@ -172,7 +181,7 @@ def test_single_operator_waits_match_a_hand_computed_fifo_queue(
         start = max(t, free_s)
         answer = start + (setup + translation) * 60.0
         free_s = answer + handling * 60.0
-        ev = calls[f"call=mou-{i + 1}"]
+        ev = calls[f"mou-{i + 1}"]
         assert ev["hotline_answer"][0].t_s == pytest.approx(answer, abs=1e-6)
         assert procs[i].value == pytest.approx(free_s, abs=1e-6)
 
@@ -205,7 +214,7 @@ def test_mm1_mean_wait_matches_the_analytic_value() -> None:
 
 def test_fraction_of_time_down() -> None:
     env = simpy.Environment()
-    rec = Recorder()
+    rec = Recorder(HOTLINE_EVENTS)
     line = Hotline(env, _spec(mtbo_h=1.0, outage_mean_min=10.0), np.random.default_rng(3), rec)
     horizon_s = 20_000 * 3600.0
     env.run(until=horizon_s)
@@ -256,9 +265,9 @@ def test_outages_do_not_change_the_handling_draws() -> None:
     base = _spec(handling_min=2.0, handling_cv=1.0)
     flaky = _spec(handling_min=2.0, handling_cv=1.0, mtbo_h=0.5, outage_mean_min=10.0)
 
-    def handling(spec: HotlineSpec) -> list[str]:
+    def handling(spec: HotlineSpec) -> list[float | None]:
         events = _run(spec, arrivals_s, seed=4)[1]
-        return [_detail(e)["handling_s"] for e in events if e.kind == "hotline_end"]
+        return [_end(e).handling_s for e in events if e.kind == "hotline_end"]
 
     assert sorted(handling(base)) == sorted(handling(flaky))
 
@@ -267,7 +276,7 @@ def test_handling_times_have_the_requested_mean_and_cv() -> None:
     line, events, _ = _run(
         _spec(operators=1000, handling_min=3.0, handling_cv=0.7), [0.0] * 1000, seed=8
     )
-    h = np.array([float(_detail(e)["handling_s"]) for e in events if e.kind == "hotline_end"])
+    h = np.array([_end(e).handling_s for e in events if e.kind == "hotline_end"], dtype=float)
     assert h.mean() == pytest.approx(180.0, rel=0.06)
     assert h.std() / h.mean() == pytest.approx(0.7, rel=0.15)
     assert line.waits_s == [0.0] * 1000
@@ -279,11 +288,7 @@ def test_deadlines_abandon_calls_that_cannot_be_answered_in_time() -> None:
     # line at 720 s but its set-up would end at 840 s > 800 s; call 4's deadline has passed.
     line, events, procs = _run(spec, [0.0, 10.0, 20.0, 30.0], deadlines_s=[None, 300.0, 800.0, 0.0])
     assert [p.value for p in procs] == [720.0, None, None, None]
-    ends = [
-        (e.t_s, _detail(e)["result"], _detail(e).get("stage"))
-        for e in events
-        if e.kind == "hotline_end"
-    ]
+    ends = [(e.t_s, _end(e).result, _end(e).stage) for e in events if e.kind == "hotline_end"]
     assert sorted(ends) == [
         (30.0, "abandoned", "queue"),
         (300.0, "abandoned", "queue"),
@@ -295,16 +300,19 @@ def test_deadlines_abandon_calls_that_cannot_be_answered_in_time() -> None:
 
 def test_request_detail_and_relay() -> None:
     env = simpy.Environment()
-    rec = Recorder()
+    rec = Recorder(HOTLINE_EVENTS)
     line = Hotline(env, _spec(relay_min=2.0), np.random.default_rng(0), rec, name="ceasefire")
     line.call("russia", "strike", aircraft_id="Su-34-1", deadline_s=50.0)
     env.run(until=line.relay())
     assert env.now == 120.0
     first = rec.events[0]
     assert (first.kind, first.side, first.aircraft_id) == ("hotline_request", "russia", "Su-34-1")
-    assert first.detail == "call=ceasefire-1;topic=strike;deadline_s=50.000"
-    with pytest.raises(ValueError, match="topic"):
-        line.call("russia", "a;b")
+    assert first.info == CallRequest("ceasefire-1", "strike", 50.0)
+    assert first.detail == "call=ceasefire-1;topic=strike;deadline_s=50"
+    with pytest.raises(TypeError, match="CallRequest"):
+        rec.emit(0.0, "hotline_request", "russia", info=CallEnd("x", "passed"))
+    with pytest.raises(ValueError, match="unknown event kind"):
+        rec.emit(0.0, "hotline_requets", "russia")
 
 
 def test_lognormal_params_round_trip() -> None:
@@ -315,5 +323,5 @@ def test_lognormal_params_round_trip() -> None:
 
 
 def test_docstring_examples() -> None:
-    failures, tried = doctest.testmod(sim.comms, optionflags=doctest.ELLIPSIS)
+    failures, tried = doctest.testmod(sim.protocol.hotline, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0

@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from sim import geo
 from sim.cli import app
-from sim.engine import rng_streams, simulate
+from sim.engine import simulate
 from sim.scenario import load
+from sim.streams import Streams
 from sim.traffic import plan_flights
 from sim.units import FT, KT
 
@@ -111,7 +112,7 @@ def test_scale_multiplies_tempo() -> None:
 
     def planned(scale: float) -> int:
         s = load("scenarios/mou-2015.toml", {"traffic.scale": scale})
-        return sum(len(plan_flights(s, rng_streams(seed)["traffic"])) for seed in range(10))
+        return sum(len(plan_flights(s, Streams(seed)["traffic"])) for seed in range(10))
 
     n1, n3 = planned(1), planned(3)
     assert abs(n3 - 3 * n1) < 4 * (3 * n3) ** 0.5, (n1, n3)

@@ -10,10 +10,10 @@ import shapely
 from scipy import stats
 
 from sim.engine import simulate
-from sim.line import syrian_line
 from sim.metrics import summarize
 from sim.output import encounters_csv
-from sim.records import EVENT_KINDS
+from sim.protocol.line import syrian_line
+from sim.protocol.registry import event_kinds
 from sim.scenario import load
 
 SEEDS = range(6)
@@ -141,7 +141,7 @@ def test_every_protocol_file_flies_the_default_day(protocol: str) -> None:
     """Each shipped protocol loads, runs, and logs only documented event kinds."""
     r = simulate(load("scenarios/mou-2015.toml", {"protocol": protocol, "duration_h": 8}), 3)
     assert r.protocol == protocol
-    assert {e.kind for e in r.events} <= set(EVENT_KINDS)
+    assert {e.kind for e in r.events} <= set(event_kinds())
     assert [e.t_s for e in r.events] == sorted(e.t_s for e in r.events)
     if protocol == "pre-mou-2015":
         assert any(e.kind == "divert" for e in r.events)

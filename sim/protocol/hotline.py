@@ -26,25 +26,117 @@ Modelling choices
   generator spawned from ``rng``, so switching outages on or off leaves the handling times of
   the calls unchanged (common random numbers).
 
-Events (``Recorder`` kinds, side = the caller for the three events of a call): ``hotline_request``
-(``call=<line>-<n>;topic=...``), ``hotline_answer`` (``call=...;wait_s=...``), ``hotline_end``
-(``call=...;result=passed;handling_s=...`` or ``call=...;result=abandoned;stage=...``), and,
-with side ``"both"``, ``hotline_outage`` (``line=<line>;outage=<k>``) and ``hotline_restored``
-(``line=<line>;outage=<k>;down_s=...``). Times are seconds.
+Events (side = the caller for the three events of a call): ``hotline_request``
+(:class:`CallRequest`), ``hotline_answer`` (:class:`CallAnswer`), ``hotline_end``
+(:class:`CallEnd`), and, with side ``"both"``, ``hotline_outage`` (:class:`Outage`) and
+``hotline_restored`` (:class:`Restored`). Times are seconds.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import simpy
+from pydantic import Field
 
-from sim import protocol_spec
+from sim.events import EventInfo, EventKind
+from sim.protocol.mechanism import Mechanism, TableRow
+from sim.protocol.spec import MechanismSpec, Provenance
 from sim.records import Recorder
 
-__all__ = ["Hotline", "lognormal_params"]
+if TYPE_CHECKING:
+    from sim.records import RunResult
+    from sim.state import Run
+
+__all__ = [
+    "CEASEFIRE_HOTLINE",
+    "HOTLINE",
+    "HOTLINE_EVENTS",
+    "CallAnswer",
+    "CallEnd",
+    "CallRequest",
+    "Hotline",
+    "HotlineSpec",
+    "Outage",
+    "Restored",
+    "lognormal_params",
+]
+
+
+class HotlineSpec(MechanismSpec):
+    """A ground hotline between the two commands: a SimPy resource with queueing and outages."""
+
+    provenance: Provenance = "published term"
+    operators: int = Field(1, ge=1, description="operators per end (resource capacity)")
+    setup_min: float = Field(0.0, ge=0, description="call set-up (dialling, identification)")
+    translation_min: float = Field(0.0, ge=0, description="interpretation / translation")
+    handling_min: float = Field(1.0, gt=0, description="mean handling time of one call")
+    handling_cv: float = Field(0.5, ge=0, description="coefficient of variation (lognormal)")
+    mtbo_h: float = Field(0.0, ge=0, description="mean time between outages; 0 = never")
+    outage_mean_min: float = Field(0.0, ge=0, description="mean length of an outage")
+    relay_min: float = Field(0.0, ge=0, description="operations centre -> aircraft relay delay")
+
+
+@dataclass(frozen=True, slots=True)
+class CallRequest(EventInfo):
+    """A call placed: its id (``<line>-<n>``), what it is about, and its deadline if any."""
+
+    call: str
+    topic: str
+    deadline_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallAnswer(EventInfo):
+    """A call answered, after ``wait_s`` seconds from the request."""
+
+    call: str
+    wait_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnd(EventInfo):
+    """A call ended: the message passed on (after ``handling_s``) or abandoned at ``stage``."""
+
+    call: str
+    result: Literal["passed", "abandoned"]
+    handling_s: float | None = None
+    stage: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outage(EventInfo):
+    """A line went down: which line, and its how-manyth outage."""
+
+    line: str
+    outage: int
+
+
+@dataclass(frozen=True, slots=True)
+class Restored(EventInfo):
+    """A line is working again after ``down_s`` seconds."""
+
+    line: str
+    outage: int
+    down_s: float
+
+
+HOTLINE_EVENTS = (
+    EventKind(
+        "hotline_request",
+        CallRequest,
+        "a call is placed and queues for a channel",
+        "hotline call queued",
+    ),
+    EventKind("hotline_answer", CallAnswer, "a call is answered", "hotline call answered"),
+    EventKind("hotline_end", CallEnd, "a call ends: message passed on, or abandoned"),
+    EventKind("hotline_outage", Outage, "a hotline goes down", "HOTLINE DOWN"),
+    EventKind("hotline_restored", Restored, "a hotline works again", "hotline restored"),
+)
 
 
 def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
@@ -82,7 +174,7 @@ class Hotline:
     ----------
     env : simpy.Environment
         The environment the line lives in (times in seconds).
-    spec : protocol_spec.Hotline
+    spec : HotlineSpec
         Staffing, delays and outage parameters.
     rng : numpy.random.Generator
         The line's own random stream.
@@ -94,9 +186,9 @@ class Hotline:
     Examples
     --------
     >>> env = simpy.Environment()
-    >>> spec = protocol_spec.Hotline(enabled=True, operators=1, setup_min=1.0,
+    >>> spec = HotlineSpec(enabled=True, operators=1, setup_min=1.0,
     ...                              handling_min=2.0, handling_cv=0.0)
-    >>> line = Hotline(env, spec, np.random.default_rng(1), Recorder())
+    >>> line = Hotline(env, spec, np.random.default_rng(1), Recorder(HOTLINE_EVENTS))
     >>> first = line.call("russia", "strike")
     >>> second = line.call("coalition", "zone")
     >>> env.run()
@@ -109,7 +201,7 @@ class Hotline:
     def __init__(
         self,
         env: simpy.Environment,
-        spec: protocol_spec.Hotline,
+        spec: HotlineSpec,
         rng: np.random.Generator,
         recorder: Recorder,
         name: str = "mou",
@@ -155,7 +247,7 @@ class Hotline:
         side : str
             The caller's side (``"coalition"``, ``"russia"``, ...).
         topic : str
-            What the call is about (no ``;`` or ``=``), e.g. ``"strike"``.
+            What the call is about, e.g. ``"strike notification"``.
         aircraft_id, other_id : str, optional
             Aircraft the call concerns, copied to the events.
         deadline_s : float, optional
@@ -170,18 +262,16 @@ class Hotline:
         Examples
         --------
         >>> env = simpy.Environment()
-        >>> spec = protocol_spec.Hotline(enabled=True, setup_min=2.0, handling_cv=0.0)
-        >>> line = Hotline(env, spec, np.random.default_rng(0), Recorder())
+        >>> spec = HotlineSpec(enabled=True, setup_min=2.0, handling_cv=0.0)
+        >>> line = Hotline(env, spec, np.random.default_rng(0), Recorder(HOTLINE_EVENTS))
         >>> busy, late = line.call("coalition", "zone"), line.call("russia", "strike",
         ...                                                        deadline_s=100.0)
         >>> env.run()
         >>> busy.value, late.value, line.abandoned
         (180.0, None, 1)
         """
-        if ";" in topic or "=" in topic:
-            raise ValueError(f"topic must not contain ';' or '=': {topic!r}")
         self._calls += 1
-        key = f"call={self.name}-{self._calls}"
+        key = f"{self.name}-{self._calls}"
         handling_s = self._draw_handling_s()
         return self.env.process(
             self._call(key, side, topic, aircraft_id, other_id, deadline_s, handling_s)
@@ -198,8 +288,8 @@ class Hotline:
         Examples
         --------
         >>> env = simpy.Environment()
-        >>> spec = protocol_spec.Hotline(enabled=True, relay_min=1.5)
-        >>> line = Hotline(env, spec, np.random.default_rng(0), Recorder())
+        >>> spec = HotlineSpec(enabled=True, relay_min=1.5)
+        >>> line = Hotline(env, spec, np.random.default_rng(0), Recorder(HOTLINE_EVENTS))
         >>> env.run(until=line.relay()); env.now
         90.0
         """
@@ -277,35 +367,26 @@ class Hotline:
         handling_s: float,
     ) -> Generator[simpy.Event, object, float | None]:
         requested_s = self.env.now
-        extra = "" if deadline_s is None else f";deadline_s={deadline_s:.3f}"
-        self._emit("hotline_request", side, aircraft_id, other_id, f"{key};topic={topic}{extra}")
+        self._emit(
+            "hotline_request", side, aircraft_id, other_id, CallRequest(key, topic, deadline_s)
+        )
         with self.operators.request() as channel:
             stage = yield from self._connect(channel, deadline_s)
             if stage:
                 yield from self._hang_up(deadline_s)
                 self._abandoned += 1
                 self._ended += 1
-                self._emit(
-                    "hotline_end",
-                    side,
-                    aircraft_id,
-                    other_id,
-                    f"{key};result=abandoned;stage={stage}",
-                )
+                end = CallEnd(key, "abandoned", stage=stage)
+                self._emit("hotline_end", side, aircraft_id, other_id, end)
                 return None
             wait_s = self.env.now - requested_s
             self._answered += 1
             self._waits_s.append(wait_s)
-            self._emit("hotline_answer", side, aircraft_id, other_id, f"{key};wait_s={wait_s:.3f}")
+            self._emit("hotline_answer", side, aircraft_id, other_id, CallAnswer(key, wait_s))
             yield from self._handle(handling_s)
         self._ended += 1
-        self._emit(
-            "hotline_end",
-            side,
-            aircraft_id,
-            other_id,
-            f"{key};result=passed;handling_s={handling_s:.3f}",
-        )
+        end = CallEnd(key, "passed", handling_s=handling_s)
+        self._emit("hotline_end", side, aircraft_id, other_id, end)
         return self.env.now
 
     def _connect(
@@ -366,21 +447,78 @@ class Hotline:
             self._up = False
             self._outages += 1
             self._down_since = self.env.now
-            self._emit("hotline_outage", "both", "", "", f"line={self.name};outage={self._outages}")
+            self._emit("hotline_outage", "both", "", "", Outage(self.name, self._outages))
             went_down, self._went_down = self._went_down, self.env.event()
             went_down.succeed()
             yield self.env.timeout(down_s)
             self._up = True
             self._down_s += self.env.now - self._down_since
-            self._emit(
-                "hotline_restored",
-                "both",
-                "",
-                "",
-                f"line={self.name};outage={self._outages};down_s={down_s:.3f}",
-            )
+            restored_info = Restored(self.name, self._outages, down_s)
+            self._emit("hotline_restored", "both", "", "", restored_info)
             restored, self._restored = self._restored, self.env.event()
             restored.succeed()
 
-    def _emit(self, kind: str, side: str, aircraft_id: str, other_id: str, detail: str) -> None:
-        self._recorder.emit(self.env.now, kind, side, aircraft_id, other_id, detail)
+    def _emit(self, kind: str, side: str, aircraft_id: str, other_id: str, info: EventInfo) -> None:
+        self._recorder.emit(self.env.now, kind, side, aircraft_id, other_id, info)
+
+
+# --------------------------------------------------------------------------- the mechanisms
+
+
+def install_line(name: str) -> Callable[[Run, HotlineSpec], None]:
+    """The installer of the hotline called ``name``: offered to other mechanisms as a service."""
+
+    def install(run: Run, spec: HotlineSpec) -> None:
+        run.services[name] = Hotline(run.env, spec, run.streams[name], run.recorder, name)
+
+    return install
+
+
+def hotline_waits_s(result: RunResult) -> list[float]:
+    """Request-to-answer times of every answered call, from the event log."""
+    requested: dict[str, float] = {}
+    waits = []
+    for e in result.events:
+        if isinstance(e.info, CallRequest):
+            requested[e.info.call] = e.t_s
+        elif isinstance(e.info, CallAnswer) and e.info.call in requested:
+            waits.append(e.t_s - requested.pop(e.info.call))
+    return waits
+
+
+def comms_figures(result: RunResult) -> dict[str, float]:
+    """Hotline calls placed (all lines) and their waits, mean and 95th percentile (s)."""
+    waits = hotline_waits_s(result)
+    return {
+        "hotline_calls": sum(isinstance(e.info, CallRequest) for e in result.events),
+        "hotline_wait_mean_s": float(np.mean(waits)) if waits else 0.0,
+        "hotline_wait_p95_s": float(np.percentile(waits, 95)) if waits else 0.0,
+    }
+
+
+HOTLINE = Mechanism(
+    name="hotline",
+    spec=HotlineSpec,
+    install=install_line("hotline"),
+    doc="the MOU's ground hotline between the two commands (queueing, handling, outages)",
+    events=HOTLINE_EVENTS,
+    comms=comms_figures,
+    table=(
+        TableRow("hotline calls", lambda s: f"{s['comms']['hotline_calls']}"),
+        TableRow(
+            "hotline wait, mean / 95th pct",
+            lambda s: (
+                f"{s['comms']['hotline_wait_mean_s'] / 60:.1f} / "
+                f"{s['comms']['hotline_wait_p95_s'] / 60:.1f} min"
+            ),
+        ),
+    ),
+)
+
+CEASEFIRE_HOTLINE = Mechanism(
+    name="ceasefire_hotline",
+    spec=HotlineSpec,
+    install=install_line("ceasefire_hotline"),
+    doc="the February 2016 Washington-Moscow ceasefire hotline (calls counted with the MOU's)",
+    events=HOTLINE_EVENTS,
+)

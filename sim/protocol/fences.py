@@ -1,8 +1,8 @@
 """Geofences: log the moment a flight enters a keep-out zone or crosses the Euphrates line.
 
 Each new leg is intersected with the fences that apply to its side (Shapely); an entry or a
-crossing found on the leg is logged at its exact time by a small process that first checks
-the flight is still on that leg (a manoeuvre may have replaced it).
+crossing found on the leg is reported at its exact time, to the fence's owner, by a small
+process that first checks the flight is still on that leg (a manoeuvre may have replaced it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from sim.encounters import Leg
 
 if TYPE_CHECKING:
-    from sim.engine import Flight
+    from sim.state import Flight, Run
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,13 +30,14 @@ class Fence:
     name: str
     geometry: BaseGeometry
     sides: frozenset[str]
-    kind: str
-    """The event logged: ``zone_violation`` (entering a polygon) or ``line_crossing``."""
-    detail: Callable[[str], str] = lambda fid: ""
+    """The sides whose aircraft the fence watches."""
+    on_enter: Callable[[Flight, float], None]
+    """Called at the moment a watched aircraft enters the zone or crosses the line."""
 
     @property
     def polygon(self) -> bool:
-        return self.kind == "zone_violation"
+        """Whether the fence is an area (entered) rather than a line (crossed)."""
+        return self.geometry.geom_type in ("Polygon", "MultiPolygon")
 
     @cached_property
     def edge(self) -> BaseGeometry:
@@ -90,30 +91,26 @@ def _boxes_meet(leg: Leg, bounds: tuple[float, float, float, float]) -> bool:
     )
 
 
-def watch_leg(
-    env: simpy.Environment,
-    fences: list[Fence],
-    flight: Flight,
-    emit: Callable[[Fence, Flight, float], None],
-) -> None:
-    """Schedule an event for every fence the flight's current leg enters or crosses."""
+def watch(run: Run, fences: list[Fence]) -> None:
+    """From now on, report every entry into (or crossing of) ``fences`` on every new leg."""
+    if fences:
+        run.on_leg.append(lambda flight: watch_leg(run.env, fences, flight))
+
+
+def watch_leg(env: simpy.Environment, fences: list[Fence], flight: Flight) -> None:
+    """Schedule a report for every fence the flight's current leg enters or crosses."""
     leg = flight.leg
     if leg is None:
         return
     for fence in fences:
         if flight.side in fence.sides:
             for t in entry_times(leg, fence):
-                env.process(_at(env, t, flight, leg, fence, emit))
+                env.process(_at(env, t, flight, leg, fence))
 
 
 def _at(
-    env: simpy.Environment,
-    t: float,
-    flight: Flight,
-    leg: Leg,
-    fence: Fence,
-    emit: Callable[[Fence, Flight, float], None],
+    env: simpy.Environment, t: float, flight: Flight, leg: Leg, fence: Fence
 ) -> Generator[simpy.Event, object, None]:
     yield env.timeout(max(t - env.now, 0.0))
     if flight.leg is leg and flight.airborne:  # not replaced by a manoeuvre meanwhile
-        emit(fence, flight, env.now)
+        fence.on_enter(flight, env.now)

@@ -1,4 +1,5 @@
-"""Keeping flights clear of areas: when a route passes through one, and the detour around it.
+"""Keeping flights clear of areas: when a route passes through one, the detour around it,
+and sending one side's flights clear of an area for a while.
 
 Shared by strike notifications (a notified area during its window), keep-out zones (standing
 areas) and the deconfliction line (the corridor of a notified crossing).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import shapely
@@ -15,11 +17,14 @@ import shapely.ops
 from shapely.geometry.base import BaseGeometry
 
 from sim.routing import Router
-from sim.traffic import Point
+
+if TYPE_CHECKING:
+    from sim.plans import Point
+    from sim.state import Flight, Run
 
 
 @dataclass(frozen=True)
-class Area:
+class TimedArea:
     """An area to keep clear of during ``[from_s, to_s]`` (the whole run for standing zones)."""
 
     name: str
@@ -35,7 +40,9 @@ def schedule(start: Point, route: list[Point], t0: float, speed: float) -> np.nd
     return t0 + np.concatenate([[0.0], np.cumsum(seg / speed)])
 
 
-def crosses_during(start: Point, route: list[Point], t0: float, speed: float, area: Area) -> bool:
+def crosses_during(
+    start: Point, route: list[Point], t0: float, speed: float, area: TimedArea
+) -> bool:
     """Whether the planned path enters ``area`` while the area is active.
 
     Each straight segment is tested against the area (Shapely, vectorised); a segment counts if
@@ -119,3 +126,55 @@ def _with_altitude(a: Point, b: Point, xy: list[tuple[float, float]]) -> list[Po
     )
     frac = dist / dist[-1] if dist[-1] > 0 else np.zeros_like(dist)
     return [(x, y, a[2] + f * (b[2] - a[2])) for (x, y), f in zip(xy, frac[1:-1], strict=True)]
+
+
+def keep_clear(
+    run: Run,
+    side: str,
+    area: TimedArea,
+    compliance: float,
+    action: Literal["reroute", "hold"],
+    buffer_m: float,
+    by: str,
+    key: str,
+) -> None:
+    """Reroute (or hold) ``side``'s flights whose plans cross ``area`` while it is active.
+
+    Each flight complies with probability ``compliance``, drawn from the stream of the
+    mechanism ``by`` and keyed by the area and the flight, so whether a flight complies never
+    depends on what else happened in the run.
+    """
+    now = run.env.now
+    grown = TimedArea(area.name, area.geometry.buffer(buffer_m), area.from_s, area.to_s)
+    x0, y0, x1, y1 = grown.geometry.bounds
+    router: Router | None = None  # one visibility graph for every flight sent around the area
+    for _, f in sorted(run.flights.items()):
+        if f.side != side or f.landed or f.plan.kind == "missile":
+            continue
+        if not f.airborne and f.depart_s > area.to_s:
+            continue  # takes off after the window closes
+        xy = np.asarray(f.route if f.position is None else [f.position, *f.route])[:, :2]
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        if lo[0] > x1 or hi[0] < x0 or lo[1] > y1 or hi[1] < y0:
+            continue  # nowhere near the area
+        start, route, t0 = ahead_of(f, now)
+        if not crosses_during(start, route, t0, f.plan.speed_mps, grown):
+            continue
+        if compliance < 1.0 and run.streams.uniform(by, "comply", key, f.id) >= compliance:
+            continue
+        if action == "hold" and not f.airborne:
+            f.hold(area.to_s, by, key)
+        else:
+            router = router or Router([area.geometry], buffer_m)
+            window = (area.from_s, area.to_s)
+            new = detour(
+                start, route, [area.geometry], buffer_m, t0, f.plan.speed_mps, window, router=router
+            )
+            f.reroute(new, by, key)
+
+
+def ahead_of(f: Flight, now: float) -> tuple[Point, list[Point], float]:
+    """Where the flight is (or will take off), the waypoints ahead, and from when."""
+    if f.airborne:
+        return f.where(now), list(f.route), now
+    return f.route[0], list(f.route[1:]), max(f.depart_s, now)

@@ -1,0 +1,31 @@
+"""A flight before it flies: the plan that traffic makes and the run state flies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["FlightPlan", "Point"]
+
+Point = tuple[float, float, float]
+"""A 3-D waypoint in the simulation plane: x east, y north, altitude (metres)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlightPlan:
+    """A flight before it flies: who, from where, and its 3-D waypoints (metres)."""
+
+    id: str
+    side: str
+    type: str
+    kind: str
+    mission: str
+    base: str
+    target: str
+    depart_s: float
+    speed_mps: float
+    points: tuple[Point, ...]
+    station: tuple[int, int] = (0, 0)
+    """Indices ``[i, j)`` of the points flown on station (the part a protocol may move)."""
+    explicit: bool = False
+    group: str = ""
+    """Flights launched together (a cruise-missile salvo) share a group; notified as one."""

@@ -1,0 +1,103 @@
+"""Keep-out areas: standing zones one side promised the other to stay out of.
+
+The US gave Russia an area around its special operations forces; Russia named airfields it
+did not want US aircraft near. Before anyone flies, each generated sortie of the side asked to
+keep out whose plan crosses a zone is routed around it, with probability ``compliance`` (drawn
+per flight); every entry into a zone that still happens is logged as a ``zone_violation``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import shapely
+from pydantic import Field
+
+from sim.events import EventInfo, EventKind
+from sim.protocol.avoidance import detour
+from sim.protocol.fences import Fence, watch
+from sim.protocol.mechanism import FlightTally, Mechanism, TableRow, ZoneRef
+from sim.protocol.spec import MechanismSpec, Probability, Provenance, ZoneSpec
+from sim.units import NM
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+    from sim.records import RunResult
+    from sim.state import Flight, Run
+
+__all__ = ["KEEP_OUT", "KeepOutSpec", "ZoneEntry"]
+
+
+class KeepOutSpec(MechanismSpec):
+    """Standing keep-out areas honoured by route planning."""
+
+    provenance: Provenance = "reported practice"
+    compliance: Probability = Field(1.0, ge=0, le=1)
+    buffer_nm: float = Field(2.0, ge=0)
+    zones: list[ZoneSpec] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneEntry(EventInfo):
+    """The keep-out zone an aircraft entered."""
+
+    zone: str
+
+
+ZONE_VIOLATION = EventKind(
+    "zone_violation",
+    ZoneEntry,
+    "an aircraft enters a zone its side was asked to keep out of",
+    "keep-out zone entered",
+)
+
+
+def install(run: Run, spec: KeepOutSpec) -> None:
+    """Plan routes around the zones each side promised to avoid, and watch for entries."""
+    zones = [(z, z.geometry()) for z in spec.zones if z.side is not None]
+    for _, f in sorted(run.flights.items()):
+        if f.plan.explicit or f.plan.kind == "missile":
+            continue
+        path = shapely.LineString([p[:2] for p in f.route])
+        hit = [(z, g) for z, g in zones if z.side == f.side and path.intersects(g)]
+        if not hit or run.streams.uniform("keep_out", "comply", f.id) >= spec.compliance:
+            continue
+        around = detour(f.route[0], f.route[1:], [g for _, g in hit], spec.buffer_nm * NM)
+        f.reroute(around, "keep_out", ",".join(z.name for z, _ in hit), t_s=f.depart_s)
+
+    def entered(zone: ZoneSpec, geometry: BaseGeometry) -> Fence:
+        def on_enter(flight: Flight, t: float) -> None:
+            run.emit("zone_violation", flight.side, flight.id, info=ZoneEntry(zone.name), t_s=t)
+
+        return Fence(zone.name, geometry, frozenset({zone.side or ""}), on_enter)
+
+    watch(run, [entered(z, g) for z, g in zones])
+
+
+def figures(result: RunResult) -> dict[str, float]:
+    """Entries into keep-out zones by aircraft (missiles excluded)."""
+    return {
+        "zone_violations": sum(
+            f.tallies.get("zone_violations", 0) for f in result.flights if f.kind != "missile"
+        )
+    }
+
+
+KEEP_OUT = Mechanism(
+    name="keep_out",
+    spec=KeepOutSpec,
+    install=install,
+    doc="standing keep-out areas each side asked the other to stay out of",
+    after=("deconfliction_line",),  # the line's routing first: keep-out has the last word
+    events=(ZONE_VIOLATION,),
+    figures=figures,
+    table=(
+        TableRow(
+            "keep-out zone violations", lambda s: f"{s['protocol_effects']['zone_violations']}"
+        ),
+    ),
+    tallies=(FlightTally("zone_violations", "zone_violation"),),
+    zones=lambda spec: [ZoneRef(f"keep_out.zones[{i}]", z) for i, z in enumerate(spec.zones)],
+)

@@ -1,0 +1,201 @@
+"""The state the processes of one run share, and the only ways to change a flight.
+
+:class:`Run` holds the clock, the detector, the recorder, the random streams and the flights;
+:class:`Flight` is one aircraft's state during the run. Mechanisms change a flight only
+through :meth:`Flight.reroute`, :meth:`Flight.hold`, :meth:`Flight.manoeuvre` and, while
+planning before anyone flies, :meth:`Flight.replan`; each of these logs what it did.
+The engine (``sim.engine``) wires a run and flies the flights; it sits above this module, as
+do the mechanisms (``sim.protocol``), so neither imports the other through here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sim.events import NO_INFO, EventInfo, EventKind
+from sim.records import FlightRecord, Recorder
+
+if TYPE_CHECKING:
+    import simpy
+
+    from sim.encounters import Detector, Leg
+    from sim.plans import FlightPlan, Point
+    from sim.protocol.spec import ProtocolBase
+    from sim.streams import Streams
+
+__all__ = ["CORE_EVENTS", "Flight", "Hold", "Manoeuvre", "Reroute", "Run"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reroute(EventInfo):
+    """Why a flight was given a new route: the mechanism and what it keeps clear of."""
+
+    by: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hold(EventInfo):
+    """Why and until when a flight's take-off was delayed."""
+
+    by: str
+    key: str
+    until_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Manoeuvre(EventInfo):
+    """A manoeuvre away from another aircraft: the rule, and the climb or the turn."""
+
+    rule: str
+    dz_m: float | None = None
+    turn_deg: float | None = None
+
+
+CORE_EVENTS = (
+    EventKind("reroute", Reroute, "a flight's route ahead is changed to keep clear", "rerouted"),
+    EventKind("hold", Hold, "a flight's take-off is delayed", "holding"),
+    EventKind("manoeuvre", Manoeuvre, "an aircraft climbs, descends or turns away", "manoeuvre"),
+)
+"""Event kinds of the run state itself (every mechanism may cause them)."""
+
+
+@dataclass(eq=False)
+class Flight:
+    """A flight's state during the run: its plan, the waypoints still ahead, where it is."""
+
+    run: Run
+    plan: FlightPlan
+    depart_s: float
+    route: list[Point]
+    """Waypoints still to fly; before departure the first one is the take-off point."""
+    record: FlightRecord
+    position: Point | None = None
+    leg: Leg | None = None
+    process: simpy.Process | None = None
+
+    @property
+    def id(self) -> str:
+        return self.plan.id
+
+    @property
+    def side(self) -> str:
+        return self.plan.side
+
+    @property
+    def airborne(self) -> bool:
+        return not math.isnan(self.record.takeoff_s) and math.isnan(self.record.landing_s)
+
+    @property
+    def landed(self) -> bool:
+        return not math.isnan(self.record.landing_s)
+
+    def where(self, t_s: float) -> Point:
+        """Position now: on the current leg if airborne, else the take-off point."""
+        if self.leg is not None and self.airborne:
+            return self.leg.position_at(t_s)
+        return self.position if self.position is not None else self.route[0]
+
+    # -- the ways to change a flight ---------------------------------------------------------
+
+    def replan(self, points: Sequence[Point]) -> None:
+        """Before take-off: replace the planned waypoints (a planning choice; nothing logged)."""
+        if self.airborne or self.landed:
+            raise RuntimeError(f"{self.id}: replan is for flights not yet flying")
+        self.route = list(points)
+
+    def reroute(self, ahead: Sequence[Point], by: str, key: str, t_s: float | None = None) -> None:
+        """Give the flight a new route ahead: now if airborne, else from take-off on."""
+        self.record.rerouted = True
+        self.run.emit("reroute", self.side, self.id, info=Reroute(by, key), t_s=t_s)
+        if self.airborne:
+            self._turn(list(ahead))
+        else:
+            self.route = [self.route[0], *ahead]
+
+    def hold(self, until_s: float, by: str, key: str) -> None:
+        """Delay take-off until ``until_s`` (nothing happens if it departs later anyway)."""
+        if until_s <= self.depart_s:
+            return
+        self.run.emit("hold", self.side, self.id, info=Hold(by, key, until_s))
+        self.depart_s = until_s
+        self._wake()
+
+    def manoeuvre(
+        self,
+        ahead: Sequence[Point],
+        rule: str,
+        other_id: str,
+        dz_m: float | None = None,
+        turn_deg: float | None = None,
+    ) -> None:
+        """Fly ``ahead`` now, away from ``other_id`` under ``rule``."""
+        self.record.manoeuvres += 1
+        info = Manoeuvre(rule, dz_m, turn_deg)
+        self.run.emit("manoeuvre", self.side, self.id, other_id, info=info)
+        self._turn(list(ahead))
+
+    def _turn(self, ahead: list[Point]) -> None:
+        """Replace the waypoints ahead and wake the flight so it turns now."""
+        self.route = ahead
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.process is not None and self.process.is_alive:
+            self.process.interrupt("plan changed")
+
+
+@dataclass(eq=False)
+class Run:
+    """What the processes of one run share: the clock, the detector, the recorder, the streams.
+
+    ``services`` holds what one mechanism offers others (a hotline, the conflict watch), by
+    name; ``on_leg`` the hooks called when a flight starts a leg.
+    """
+
+    env: simpy.Environment
+    protocol: ProtocolBase
+    detector: Detector
+    recorder: Recorder
+    streams: Streams
+    flights: dict[str, Flight] = field(default_factory=dict)
+    in_air: dict[str, Flight] = field(default_factory=dict)
+    legs: list[tuple[str, Leg]] = field(default_factory=list)
+    on_leg: list[Callable[[Flight], None]] = field(default_factory=list)
+    services: dict[str, Any] = field(default_factory=dict)
+
+    def add_flight(self, plan: FlightPlan) -> Flight:
+        """Register a planned flight (not yet flying)."""
+        record = FlightRecord(
+            plan.id,
+            plan.side,
+            plan.type,
+            plan.kind,
+            plan.mission,
+            plan.base,
+            plan.target,
+            takeoff_s=math.nan,
+        )
+        flight = Flight(self, plan, plan.depart_s, list(plan.points), record)
+        self.flights[plan.id] = flight
+        return flight
+
+    def airborne(self, side: str | None = None) -> list[Flight]:
+        """Flights in the air now (of one side), in id order."""
+        return [f for _, f in sorted(self.in_air.items()) if side is None or f.side == side]
+
+    def emit(
+        self,
+        kind: str,
+        side: str,
+        aircraft_id: str = "",
+        other_id: str = "",
+        info: EventInfo = NO_INFO,
+        t_s: float | None = None,
+    ) -> None:
+        """Log an event now (or at ``t_s``)."""
+        t = self.env.now if t_s is None else t_s
+        self.recorder.emit(t, kind, side, aircraft_id, other_id, info)
