@@ -17,9 +17,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
-
-from sim.api import load_scenario, run  # noqa: E402
+from sim.api import load_scenario, run
+from sim.version import __version__
 
 __all__ = ["__version__", "compare", "load_scenario", "replay", "run", "sweep"]
 

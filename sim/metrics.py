@@ -14,6 +14,7 @@ from scipy import stats
 
 from sim.protocol import registry
 from sim.records import RunResult
+from sim.version import __version__
 
 PER_FH = 1000.0
 
@@ -97,8 +98,6 @@ def summarize(
     result: RunResult, wall_s: float | None = None, version: str | None = None
 ) -> dict[str, Any]:
     """The content of ``summary.json`` for one run."""
-    from sim import __version__
-
     flights = [f for f in result.flights if f.kind != "missile"]
     return {
         "scenario": result.scenario,

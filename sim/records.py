@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.encounters import ENCOUNTER_COLUMNS, Category, Encounter, Leg
 from sim.events import NO_INFO, Event, EventInfo, EventKind
+from sim.units import H
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +54,7 @@ class FlightRecord:
 
     @property
     def flight_hours(self) -> float:
-        return max(self.landing_s - self.takeoff_s, 0.0) / 3600.0
+        return max(self.landing_s - self.takeoff_s, 0.0) / H
 
 
 @dataclass(frozen=True, slots=True)

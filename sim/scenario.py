@@ -27,6 +27,7 @@ from pydantic import (
 from sim.errors import InputError, dotted
 from sim.protocol import registry
 from sim.protocol.spec import ProtocolBase, Side, Strict, ZoneSpec
+from sim.units import H
 
 Mission = Literal["strike", "cap", "isr", "tanker", "awacs", "bomber", "cruise_missile"]
 
@@ -138,7 +139,7 @@ class Scenario(Strict):
 
     @property
     def duration_s(self) -> float:
-        return self.duration_h * 3600.0
+        return self.duration_h * H
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
         """A copy with dotted-path overrides applied and validated again."""

@@ -16,7 +16,7 @@ import numpy as np
 from sim import aircraft, geo
 from sim.plans import FlightPlan, Point
 from sim.scenario import FlightSpec, Scenario, SortieStream
-from sim.units import FT, KT, MIN, NM
+from sim.units import DAY, FT, KT, MIN, NM, H
 
 SIDE_PREFIX = {"russia": "RU", "coalition": "CO"}
 
@@ -84,16 +84,16 @@ def departure_times(
     """Poisson departures: ``per_day × scale`` per day, spread over the stream's daily window."""
     windows = []
     day = 0
-    while day * 86400.0 < duration_s:
-        lo = day * 86400.0 + stream.from_h * 3600.0
-        hi = min(day * 86400.0 + stream.to_h * 3600.0, duration_s)
+    while day * DAY < duration_s:
+        lo = day * DAY + stream.from_h * H
+        hi = min(day * DAY + stream.to_h * H, duration_s)
         if hi > lo:
             windows.append((lo, hi))
         day += 1
     total = sum(hi - lo for lo, hi in windows)
     if total <= 0:
         return np.empty(0)
-    per_s = stream.per_day * scale / ((stream.to_h - stream.from_h) * 3600.0)
+    per_s = stream.per_day * scale / ((stream.to_h - stream.from_h) * H)
     n = rng.poisson(per_s * total)
     u = np.sort(rng.uniform(0.0, total, size=n))
     starts = np.array([lo for lo, _ in windows])
@@ -167,7 +167,7 @@ def mission_points(
     if stream.mission == "cruise_missile":
         return [start, top, (aim[0], aim[1], alt_m)], (1, 3)
     transit = 2.0 * math.dist(base, aim) / speed + 2.0 * climb_m / speed
-    budget = max(t.endurance_h * 3600.0 - transit, 0.0)
+    budget = max(t.endurance_h * H - transit, 0.0)
     on_station_s = min(minutes * MIN, budget)
     heading = rng.uniform(0.0, 2.0 * math.pi)
     loop = station_pattern(pattern, aim, size_nm * NM, heading, alt_m, on_station_s * speed)

@@ -10,6 +10,8 @@ MIN = 60.0
 """Seconds per minute."""
 H = 3600.0
 """Seconds per hour."""
+DAY = 86400.0
+"""Seconds per day."""
 KMH = 1000.0 / 3600.0
 """Metres per second per km/h."""
 

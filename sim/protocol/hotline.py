@@ -47,6 +47,7 @@ from sim.events import EventInfo, EventKind
 from sim.protocol.mechanism import Mechanism, TableRow
 from sim.protocol.spec import MechanismSpec, Provenance
 from sim.records import Recorder
+from sim.units import MIN, H
 
 if TYPE_CHECKING:
     from sim.records import RunResult
@@ -213,8 +214,8 @@ class Hotline:
         self._rng = rng
         self._outage_rng = rng.spawn(1)[0]
         self._recorder = recorder
-        self._answer_delay_s = (spec.setup_min + spec.translation_min) * 60.0
-        self._mu, self._sigma = lognormal_params(spec.handling_min * 60.0, spec.handling_cv)
+        self._answer_delay_s = (spec.setup_min + spec.translation_min) * MIN
+        self._mu, self._sigma = lognormal_params(spec.handling_min * MIN, spec.handling_cv)
         self._calls = 0
         self._answered = 0
         self._abandoned = 0
@@ -293,7 +294,7 @@ class Hotline:
         >>> env.run(until=line.relay()); env.now
         90.0
         """
-        return self.env.timeout(self.spec.relay_min * 60.0)
+        return self.env.timeout(self.spec.relay_min * MIN)
 
     # -- state and statistics ---------------------------------------------------------------
 
@@ -353,7 +354,7 @@ class Hotline:
     def _draw_handling_s(self) -> float:
         z = float(self._rng.standard_normal())
         if self._sigma == 0.0:
-            return self.spec.handling_min * 60.0
+            return self.spec.handling_min * MIN
         return math.exp(self._mu + self._sigma * z)
 
     def _call(
@@ -439,8 +440,8 @@ class Hotline:
 
     def _outage_cycle(self) -> Generator[simpy.Event, object, None]:
         """Alternate exponential up-times and outages, for ever."""
-        up_mean_s = self.spec.mtbo_h * 3600.0
-        down_mean_s = self.spec.outage_mean_min * 60.0
+        up_mean_s = self.spec.mtbo_h * H
+        down_mean_s = self.spec.outage_mean_min * MIN
         while True:
             yield self.env.timeout(float(self._outage_rng.exponential(up_mean_s)))
             down_s = float(self._outage_rng.exponential(down_mean_s))
