@@ -413,12 +413,13 @@ def replay_command(
     """Animate a run on the map: aircraft, encounters and protocol events, as GIF, MP4 or HTML."""
     from sim import replay as rp
     from sim.engine import simulate
+    from sim.output import read_run_dir
 
     with user_errors():
         if out.suffix.lower() not in rp.FORMATS:
             raise InputError(f"--out {out}: use a .gif, .mp4 or .html file")
         if source.is_dir():
-            scen, run_seed = rp.read_run_dir(source)
+            scen, run_seed = read_run_dir(source)
             if set_:
                 scen = scen.with_overrides(dict(parse_assignment(s) for s in set_))
             seed = run_seed if seed is None else seed

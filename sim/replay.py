@@ -86,7 +86,6 @@ __all__ = [
     "Tracks",
     "frame_times",
     "parse_window",
-    "read_run_dir",
     "replay",
     "save",
 ]
@@ -1217,43 +1216,6 @@ def parse_window(
     if t1 <= t0:
         raise ReplayError(f"--to {to_text} is not after --from {from_text or '(start)'}")
     return t0, min(t1, duration_s)
-
-
-def read_run_dir(run_dir: Path) -> tuple[Scenario, int]:
-    """The resolved scenario and seed of a ``deconflict run --out`` directory.
-
-    Raises
-    ------
-    InputError
-        If ``scenario.json`` or ``summary.json`` is missing or unreadable.
-    """
-    import json
-
-    from pydantic import ValidationError
-
-    from sim.errors import InputError
-    from sim.scenario import Scenario
-
-    problems = [
-        f"{run_dir / name}: missing (not a directory written by `deconflict run --out`)"
-        for name in ("scenario.json", "summary.json")
-        if not (run_dir / name).is_file()
-    ]
-    if problems:
-        raise InputError(problems)
-    try:
-        scenario = Scenario.model_validate_json((run_dir / "scenario.json").read_text("utf-8"))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top)"
-        raise InputError(f"{run_dir / 'scenario.json'}: {where}: {first['msg']}") from None
-    try:
-        seed = json.loads((run_dir / "summary.json").read_text("utf-8"))["seed"]
-    except (ValueError, KeyError, TypeError):
-        raise InputError(f"{run_dir / 'summary.json'}: seed: expected an integer") from None
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InputError(f"{run_dir / 'summary.json'}: seed: expected an integer, got {seed!r}")
-    return scenario, seed
 
 
 # --------------------------------------------------------------------------- saving
