@@ -74,7 +74,7 @@ def run(
         output.atomic_write(out / "scenario.json", scen.model_dump_json(indent=2) + "\n")
         console.print(f"wrote {out}/summary.json, encounters.csv, flights.csv, events.csv")
         if plot:
-            from sim import figures
+            from sim.viz import figures
 
             written = figures.write_figures(result, scen, out)
             console.print(f"wrote {out}/" + ", ".join(p.name for p in written))
@@ -411,7 +411,7 @@ def replay_command(
     set_: SetOpt = None,
 ) -> None:
     """Animate a run on the map: aircraft, encounters and protocol events, as GIF, MP4 or HTML."""
-    from sim import replay as rp
+    from sim import viz as rp
     from sim.engine import simulate
     from sim.output import read_run_dir
 
