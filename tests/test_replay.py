@@ -285,3 +285,38 @@ def test_hotline_load_counts_calls() -> None:
     assert busy.tolist() == [0, 0, 1, 0, 1, 0]
     assert queued.tolist() == [1, 2, 1, 1, 0, 0]
     assert hotline_load([])[0].size == 0
+
+
+def test_event_readings_for_pictures(two_jets) -> None:
+    from sim.viz import events
+
+    result, scenario = two_jets
+    assert events.hotline_calls([Event(1.0, "hotline_request", "russia")] * 2) == 2
+    assert not events.has_protocol_events([Event(1.0, "hotline_end", "russia")])
+    assert events.has_protocol_events([Event(1.0, "reroute", "coalition", "US-F16")])
+    run = dataclasses.replace(
+        result,
+        events=(
+            Event(60.0, "reroute", "coalition", "US-F16"),
+            Event(90.0, "reroute", "coalition", "US-F15"),
+            Event(200.0, "line_crossing", "russia", "RU-Su30", "", "notified=0"),
+        ),
+    )
+    lines = [text for _, text, _ in events.ticker_entries(run)]
+    assert lines[:2] == ["09:01 US rerouted x2", "09:03 RU crossed the line UNNOTIFIED RU-Su30"]
+    assert len(lines) == 2 + len(result.encounters)
+    assert events.deconfliction_line_on(scenario) is False
+    assert events.scenario_zones(None) == [] and not events.deconfliction_line_on(None)
+
+
+def test_the_package_surface() -> None:
+    import subprocess
+    import sys
+
+    import sim
+
+    assert sim.replay is viz.replay and callable(sim.replay)
+    assert all(hasattr(viz, name) for name in viz.__all__)
+    code = "import sys, sim; sim.load_scenario; print('matplotlib' in sys.modules)"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "False"
