@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim import replay
+from sim import viz
 from sim.engine import simulate
 from sim.scenario import load, parse_assignment
 
@@ -24,10 +24,10 @@ BAR_DAY_MP4_S = 120.0
 BAR_HOUR_GIF_MB = 10.0
 
 
-def timed_save(anim: replay.ReplayAnimation, path: Path) -> float:
+def timed_save(anim: viz.ReplayAnimation, path: Path) -> float:
     """Seconds to render and write every frame of ``anim`` to ``path``."""
     t = time.perf_counter()
-    replay.save(anim, path)
+    viz.save(anim, path)
     return time.perf_counter() - t
 
 
@@ -57,7 +57,7 @@ def main() -> None:
         out.mkdir(parents=True, exist_ok=True)
 
         t = time.perf_counter()
-        day = replay.replay(result, scenario, step_s=60, width=args.width)
+        day = viz.replay(result, scenario, step_s=60, width=args.width)
         build_s = time.perf_counter() - t
         render_s = timed_save(day, out / "day.mp4")
         total_s = build_s + render_s
@@ -71,7 +71,7 @@ def main() -> None:
         )
 
         start = args.hour * 3600
-        hour = replay.replay(
+        hour = viz.replay(
             result, scenario, start_s=start, end_s=start + 3600, step_s=60, width=args.width
         )
         gif_s = timed_save(hour, out / "hour.gif")

@@ -8,8 +8,9 @@ The public API:
 - ``sim.compare(a, b, replications=...)`` — paired differences B − A;
 - ``sim.replay(result, ...)`` — an animation that plays inline in Jupyter.
 
-``sim.sweep`` and ``sim.replay`` are modules (``sim/sweep.py``, ``sim/replay.py``) that can be
-called like their main function; they are imported on first use, so ``import sim`` stays light.
+``sim.sweep`` is a module (``sim/sweep.py``) that can be called like its main function, and
+``sim.replay`` is the function :func:`sim.viz.replay`; both are imported on first use, so
+``import sim`` stays light.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ __all__ = ["__version__", "compare", "load_scenario", "replay", "run", "sweep"]
 
 def __getattr__(name: str) -> Any:
     """Import ``sweep``, ``replay`` and ``compare`` on first use (they bring pandas, matplotlib)."""
-    if name in ("sweep", "replay"):
-        return importlib.import_module(f"sim.{name}")
+    if name == "sweep":
+        return importlib.import_module("sim.sweep")
+    if name == "replay":
+        return importlib.import_module("sim.viz").replay
     if name == "compare":
         return importlib.import_module("sim.sweep").compare
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -74,7 +74,7 @@ def run(
         output.atomic_write(out / "scenario.json", scen.model_dump_json(indent=2) + "\n")
         console.print(f"wrote {out}/summary.json, encounters.csv, flights.csv, events.csv")
         if plot:
-            from sim import figures
+            from sim.viz import figures
 
             written = figures.write_figures(result, scen, out)
             console.print(f"wrote {out}/" + ", ".join(p.name for p in written))
@@ -406,14 +406,15 @@ def replay_command(
     set_: SetOpt = None,
 ) -> None:
     """Animate a run on the map: aircraft, encounters and protocol events, as GIF, MP4 or HTML."""
-    from sim import replay as rp
+    from sim import viz as rp
     from sim.engine import simulate
+    from sim.output import read_run_dir
 
     with user_errors():
         if out.suffix.lower() not in rp.FORMATS:
             raise InputError(f"--out {out}: use a .gif, .mp4 or .html file")
         if source.is_dir():
-            scen, run_seed = rp.read_run_dir(source)
+            scen, run_seed = read_run_dir(source)
             if set_:
                 scen = scen.with_overrides(dict(parse_assignment(s) for s in set_))
             seed = run_seed if seed is None else seed

@@ -1,4 +1,5 @@
-"""Writers for the files of ``run --out DIR``; every file is written atomically."""
+"""The files of ``run --out DIR``: writers (every file is written atomically), and the reader
+of the scenario and seed a replay needs from such a directory."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.encounters import ENCOUNTER_COLUMNS
 from sim.records import EVENT_COLUMNS, RunResult
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -83,3 +87,31 @@ def write_run(result: RunResult, summary: dict[str, Any], out_dir: Path) -> list
         atomic_write(out_dir / name, text)
         paths.append(out_dir / name)
     return paths
+
+
+def read_run_dir(run_dir: Path) -> tuple[Scenario, int]:
+    """The resolved scenario and seed of a ``deconflict run --out`` directory.
+
+    Raises
+    ------
+    InputError
+        If ``scenario.json`` or ``summary.json`` is missing or unreadable.
+    """
+    from sim.errors import InputError
+    from sim.scenario import load_json
+
+    problems = [
+        f"{run_dir / name}: missing (not a directory written by `deconflict run --out`)"
+        for name in ("scenario.json", "summary.json")
+        if not (run_dir / name).is_file()
+    ]
+    if problems:
+        raise InputError(problems)
+    scenario = load_json(run_dir / "scenario.json")
+    try:
+        seed = json.loads((run_dir / "summary.json").read_text("utf-8"))["seed"]
+    except (ValueError, KeyError, TypeError):
+        raise InputError(f"{run_dir / 'summary.json'}: seed: expected an integer") from None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InputError(f"{run_dir / 'summary.json'}: seed: expected an integer, got {seed!r}")
+    return scenario, seed

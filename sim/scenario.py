@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import json
 import re
 import tomllib
 from datetime import datetime
@@ -163,6 +164,21 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     path = Path(path)
     raw = read_toml(path)
     return _build(raw, overrides or {}, path)
+
+
+def load_json(path: str | Path) -> Scenario:
+    """A scenario saved as JSON (``scenario.json`` of ``run --out``), validated again."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: expected a JSON object")
+    raw.pop("path", None)
+    return _build(raw, {}, path)
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.engine import simulate
 from sim.events import EventInfo, EventKind
+from sim.output import read_run_dir
 from sim.protocol import registry
 from sim.protocol.mechanism import FlightTally, Mechanism, TableRow
 from sim.protocol.spec import MechanismSpec
@@ -115,7 +116,8 @@ def test_a_new_mechanism_reaches_every_output_from_its_own_file(tmp_path: Path) 
         # the replay's ticker
         from sim.viz.events import ticker_entries
 
-        result = simulate(load(out / "scenario.json"), summary["seed"])
+        scenario, seed = read_run_dir(out)
+        result = simulate(scenario, seed)
         lines = [text for _, text, _ in ticker_entries(result)]
         assert any("practice flare US-F16" in line for line in lines), lines
     # unregistered again: the table is unknown, as any misspelt table

@@ -13,10 +13,18 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 from typer.testing import CliRunner
 
-from sim import figures, replay
+from sim import viz
 from sim.engine import simulate
-from sim.records import Event, RunResult
+from sim.events import Event
+from sim.protocol.hotline import CallAnswer, CallEnd, CallRequest
+from sim.protocol.line import LineCrossing
+from sim.protocol.notification import Notice
+from sim.records import RunResult
 from sim.scenario import Scenario, load
+from sim.state import Reroute
+from sim.viz import events as viz_events
+from sim.viz.events import hotline_load
+from sim.viz.style import NOTIFIED
 
 WIDTH = 800  # small pictures keep the tests quick; the layout is the same at any width
 
@@ -31,7 +39,7 @@ def _legs(result: RunResult) -> dict[str, object]:
     return {aid: leg for aid, leg in result.legs}
 
 
-def _pixel(anim: replay.ReplayAnimation, x: float, y: float, height: int) -> tuple[int, int]:
+def _pixel(anim: viz.ReplayAnimation, x: float, y: float, height: int) -> tuple[int, int]:
     """(row, column) in the RGBA buffer of a plane position."""
     px, py = anim.map_ax.transData.transform((x, y))
     return int(round(height - py)), int(round(px))
@@ -49,7 +57,7 @@ def _near(
 
 
 def _count_in_map(
-    anim: replay.ReplayAnimation, rgba: np.ndarray, color: str, tol: float = 30.0
+    anim: viz.ReplayAnimation, rgba: np.ndarray, color: str, tol: float = 30.0
 ) -> int:
     """Pixels of ``color`` inside the map axes."""
     bb = anim.map_ax.get_window_extent()
@@ -61,9 +69,9 @@ def _count_in_map(
 
 def test_aircraft_markers_are_where_the_legs_put_them(two_jets) -> None:
     result, scenario = two_jets
-    anim = replay.replay(result, scenario, start_s=60, end_s=240, step_s=60, width=WIDTH)
+    anim = viz.replay(result, scenario, start_s=60, end_s=240, step_s=60, width=WIDTH)
     legs = _legs(result)
-    blue, red = figures.SIDE_COLORS["coalition"], figures.SIDE_COLORS["russia"]
+    blue, red = viz.SIDE_COLORS["coalition"], viz.SIDE_COLORS["russia"]
     for frame, t in enumerate(anim.times):
         rgba = anim.frame_rgba(frame)
         us = _pixel(anim, *legs["US-F16"].position_at(t)[:2], rgba.shape[0])
@@ -76,17 +84,15 @@ def test_aircraft_markers_are_where_the_legs_put_them(two_jets) -> None:
 def test_encounter_flashes_only_around_closest_approach(two_jets) -> None:
     result, scenario = two_jets
     (enc,) = result.encounters
-    color = figures.category_colors([c.name for c in result.categories])[enc.category]
-    at_cpa = replay.replay(
-        result, scenario, start_s=enc.t_cpa_s, end_s=enc.t_cpa_s + 60, width=WIDTH
-    )
+    color = viz.category_colors([c.name for c in result.categories])[enc.category]
+    at_cpa = viz.replay(result, scenario, start_s=enc.t_cpa_s, end_s=enc.t_cpa_s + 60, width=WIDTH)
     rgba = at_cpa.frame_rgba(0)
     row, col = _pixel(at_cpa, enc.x_m, enc.y_m, rgba.shape[0])
     assert _near(rgba, row, col, color, radius=16)
     assert _count_in_map(at_cpa, rgba, color) > 20
-    before = replay.replay(result, scenario, start_s=0, end_s=60, width=WIDTH)
+    before = viz.replay(result, scenario, start_s=0, end_s=60, width=WIDTH)
     assert _count_in_map(before, before.frame_rgba(0), color) == 0
-    long_after = replay.replay(
+    long_after = viz.replay(
         result, scenario, start_s=enc.t_end_s + 900, end_s=enc.t_end_s + 960, width=WIDTH
     )
     assert _count_in_map(long_after, long_after.frame_rgba(0), color) == 0
@@ -94,7 +100,7 @@ def test_encounter_flashes_only_around_closest_approach(two_jets) -> None:
 
 def test_tracks_match_leg_positions(two_jets) -> None:
     result, _ = two_jets
-    tracks = replay.Tracks.from_result(result)
+    tracks = viz.Tracks.from_result(result)
     times = np.linspace(-100, 3700, 97)
     xy, heading, airborne = tracks.at(times)
     assert xy.shape == (97, 2, 2) and airborne.shape == (97, 2)
@@ -109,7 +115,7 @@ def test_tracks_match_leg_positions(two_jets) -> None:
 
 def test_follow_keeps_the_aircraft_in_the_centre(two_jets) -> None:
     result, scenario = two_jets
-    anim = replay.replay(
+    anim = viz.replay(
         result,
         scenario,
         start_s=60,
@@ -128,11 +134,11 @@ def test_follow_keeps_the_aircraft_in_the_centre(two_jets) -> None:
             abs(col - (bb.x0 + bb.x1) / 2) < 2
             and abs(row - (rgba.shape[0] - bb.y0 - bb.height / 2)) < 2
         )
-        assert _near(rgba, row, col, figures.SIDE_COLORS["russia"])
+        assert _near(rgba, row, col, viz.SIDE_COLORS["russia"])
     labels = [t.get_text() for t in anim.map_ax.texts if t.get_visible()]
     assert "RU-Su30" in labels
-    with pytest.raises(replay.ReplayError, match="no aircraft 'nobody'"):
-        replay.replay(result, follow="nobody")
+    with pytest.raises(viz.ReplayError, match="no aircraft 'nobody'"):
+        viz.replay(result, follow="nobody")
 
 
 def test_notified_area_shows_only_while_active(two_jets) -> None:
@@ -144,17 +150,23 @@ def test_notified_area_shows_only_while_active(two_jets) -> None:
             "notification_sent",
             "russia",
             "RU-Su30",
-            "",
-            f"x_m={x};y_m={y};radius_m=20000;from_s=600;to_s=900",
+            info=Notice("strike", "RU-Su30", x, y, 20000.0, 600.0, 900.0),
         ),
-        Event(100.0, "notification_sent", "russia", "RU-X", "", "strike=RU-X"),  # no area
-        Event(120.0, "hotline_request", "russia", "RU-Su30", "", "call=1"),
+        Event(  # far off the map: the ticker counts it, no ring shows
+            100.0,
+            "notification_sent",
+            "russia",
+            "RU-X",
+            info=Notice("strike", "RU-X", 9e6, 9e6, 1000.0, 0.0, 9e4),
+        ),
+        Event(120.0, "hotline_request", "russia", "RU-Su30", info=CallRequest("mou-1", "strike")),
     )
     run = dataclasses.replace(result, events=events)
-    anim = replay.replay(run, start_s=300, end_s=1500, step_s=300, width=WIDTH)
+    areas = viz_events.notified_areas(events)
+    assert [a.label for a in areas] == ["notified strike area"] * 2
+    anim = viz.replay(run, start_s=300, end_s=1500, step_s=300, width=WIDTH)
     seen = [
-        _count_in_map(anim, anim.frame_rgba(i), figures.NOTIFIED, tol=12) > 30
-        for i in range(len(anim))
+        _count_in_map(anim, anim.frame_rgba(i), NOTIFIED, tol=12) > 30 for i in range(len(anim))
     ]
     assert seen == [False, True, True, False]  # frames at 300, 600, 900, 1200 s
     ticker = [t.get_text() for t in anim._scene.ticker.texts if t.get_text()]
@@ -167,54 +179,54 @@ def test_notified_area_shows_only_while_active(two_jets) -> None:
 
 def test_window_limits_frames() -> None:
     start = "2015-10-10T09:00:00Z"
-    assert replay.parse_window("09:10", "09:20", start, 3600) == (600.0, 1200.0)
-    assert replay.parse_window("+00:05", None, start, 3600) == (300.0, 3600.0)
-    assert replay.parse_window(None, "11:00", start, 3600) == (0.0, 3600.0)
-    assert replay.parse_window("23:30", "00:30", "2015-11-17T00:00:00Z", 86400) == (
+    assert viz.parse_window("09:10", "09:20", start, 3600) == (600.0, 1200.0)
+    assert viz.parse_window("+00:05", None, start, 3600) == (300.0, 3600.0)
+    assert viz.parse_window(None, "11:00", start, 3600) == (0.0, 3600.0)
+    assert viz.parse_window("23:30", "00:30", "2015-11-17T00:00:00Z", 86400) == (
         84600.0,
         86400.0,
     )
     for bad in ("8:61", "noon", "24:00"):
-        with pytest.raises(replay.ReplayError, match="--from"):
-            replay.parse_window(bad, None, start, 3600)
-    with pytest.raises(replay.ReplayError, match="after the end of the run"):
-        replay.parse_window("08:00", None, start, 3600)
-    assert replay.frame_times(600, 1200, 60).size == 10
+        with pytest.raises(viz.ReplayError, match="--from"):
+            viz.parse_window(bad, None, start, 3600)
+    with pytest.raises(viz.ReplayError, match="after the end of the run"):
+        viz.parse_window("08:00", None, start, 3600)
+    assert viz.frame_times(600, 1200, 60).size == 10
 
 
 def test_each_format_opens_with_every_frame(two_jets, tmp_path: Path) -> None:
     result, scenario = two_jets
-    anim = replay.replay(result, scenario, start_s=0, end_s=300, step_s=60, width=640)
+    anim = viz.replay(result, scenario, start_s=0, end_s=300, step_s=60, width=640)
     n = len(anim)
     assert n == 5
     ticks: list[float] = []
-    gif = replay.save(anim, tmp_path / "r.gif", progress=ticks.append)
+    gif = viz.save(anim, tmp_path / "r.gif", progress=ticks.append)
     assert ticks[-1] == pytest.approx(1.0) and len(ticks) == n
     with Image.open(gif) as im:
         assert im.n_frames == n and im.size == (640, 360)
-    mp4 = replay.save(anim, tmp_path / "r.mp4")
+    mp4 = viz.save(anim, tmp_path / "r.mp4")
     reader = imageio_ffmpeg.read_frames(str(mp4))
     meta = next(reader)
     assert tuple(meta["size"]) == (640, 360)
     assert sum(1 for _ in reader) == n
-    html = replay.save(anim, tmp_path / "r.html").read_text()
+    html = viz.save(anim, tmp_path / "r.html").read_text()
     assert len(re.findall(r"data:image/png;base64,", html)) == n
     assert "<script" in html
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.gif", "r.html", "r.mp4"]
-    with pytest.raises(replay.ReplayError, match="unknown replay format"):
-        replay.save(anim, tmp_path / "r.avi")
+    with pytest.raises(viz.ReplayError, match="unknown replay format"):
+        viz.save(anim, tmp_path / "r.avi")
 
 
 def test_interrupted_save_leaves_nothing(two_jets, tmp_path: Path) -> None:
     result, _ = two_jets
-    anim = replay.replay(result, start_s=0, end_s=600, step_s=60, width=320)
+    anim = viz.replay(result, start_s=0, end_s=600, step_s=60, width=320)
 
     def stop(frac: float) -> None:
         if frac > 0.3:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        replay.save(anim, tmp_path / "r.gif", progress=stop)
+        viz.save(anim, tmp_path / "r.gif", progress=stop)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -222,11 +234,11 @@ def test_notebook_display_is_a_player_or_a_video(two_jets) -> None:
     import matplotlib as mpl
 
     result, _ = two_jets
-    anim = replay.replay(result, start_s=0, end_s=120, width=320)
+    anim = viz.replay(result, start_s=0, end_s=120, width=320)
     html = anim._repr_html_()
     assert "<script" in html and html.count("data:image/png;base64,") == 2
     with mpl.rc_context({"animation.html": "html5"}):
-        video = replay.replay(result, start_s=0, end_s=120, width=320)._repr_html_()
+        video = viz.replay(result, start_s=0, end_s=120, width=320)._repr_html_()
     assert "<video" in video and "data:video/mp4;base64," in video
 
 
@@ -271,18 +283,64 @@ def test_run_plot_and_replay_of_a_run_directory(tmp_path: Path) -> None:
 
 def test_hotline_load_counts_calls() -> None:
     events = [
-        Event(t, k, "russia")
-        for t, k in (
-            (10, "hotline_request"),
-            (20, "hotline_request"),
-            (30, "hotline_answer"),
-            (40, "hotline_end"),
-            (50, "hotline_answer"),
-            (60, "hotline_end"),
+        Event(t, kind, "russia", info=info)
+        for t, kind, info in (
+            (10, "hotline_request", CallRequest("mou-1", "strike")),
+            (20, "hotline_request", CallRequest("mou-2", "strike")),
+            (30, "hotline_answer", CallAnswer("mou-1", 20.0)),
+            (40, "hotline_end", CallEnd("mou-1", "passed", 10.0)),
+            (50, "hotline_answer", CallAnswer("mou-2", 30.0)),
+            (60, "hotline_end", CallEnd("mou-2", "passed", 10.0)),
         )
     ]
-    t, busy, queued = figures.hotline_load(events)
+    t, busy, queued = hotline_load(events)
     assert t.tolist() == [10, 20, 30, 40, 50, 60]
     assert busy.tolist() == [0, 0, 1, 0, 1, 0]
     assert queued.tolist() == [1, 2, 1, 1, 0, 0]
-    assert figures.hotline_load([])[0].size == 0
+    assert hotline_load([])[0].size == 0
+
+
+def test_event_readings_for_pictures(two_jets) -> None:
+    from sim.viz import events
+
+    result, scenario = two_jets
+    call = Event(1.0, "hotline_request", "russia", info=CallRequest("mou-1", "strike"))
+    assert events.hotline_calls([call] * 2) == 2
+    end = Event(1.0, "hotline_end", "russia", info=CallEnd("mou-1", "passed", 60.0))
+    assert not events.has_protocol_events([end])
+    reroute = Reroute("notification", "RU-1")
+    assert events.has_protocol_events([Event(1.0, "reroute", "coalition", "US-F16", info=reroute)])
+    run = dataclasses.replace(
+        result,
+        events=(
+            Event(60.0, "reroute", "coalition", "US-F16", info=reroute),
+            Event(90.0, "reroute", "coalition", "US-F15", info=reroute),
+            Event(200.0, "line_crossing", "russia", "RU-Su30", info=LineCrossing(False)),
+            Event(210.0, "line_crossing", "russia", "RU-Su24", info=LineCrossing(True)),
+        ),
+    )
+    lines = [text for _, text, _ in events.ticker_entries(run)]
+    assert lines[:3] == [
+        "09:01 US rerouted x2",
+        "09:03 RU crossed the line UNNOTIFIED RU-Su30",
+        "09:03 RU crossed the line RU-Su24",
+    ]
+    assert len(lines) == 3 + len(result.encounters)
+    assert events.protocol_lines(scenario) == []
+    assert events.scenario_zones(None) == [] and events.protocol_lines(None) == []
+    line_on = scenario.with_overrides({"protocol": "line-2017"})
+    assert [name for name, _ in events.protocol_lines(line_on)] == ["deconfliction line"]
+    assert {name for name, _ in events.scenario_zones(line_on)} >= {"Hmeymim"}
+
+
+def test_the_package_surface() -> None:
+    import subprocess
+    import sys
+
+    import sim
+
+    assert sim.replay is viz.replay and callable(sim.replay)
+    assert all(hasattr(viz, name) for name in viz.__all__)
+    code = "import sys, sim; sim.load_scenario; print('matplotlib' in sys.modules)"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "False"

@@ -1,0 +1,49 @@
+"""Pictures of a run: static figures, and an animated replay on the map.
+
+Everything is drawn on :class:`matplotlib.figure.Figure` objects with the Agg canvas (no
+pyplot, no global state), in the simulation plane so that distances are honest.
+
+- :func:`map_figure`, :func:`timeline_figure`, :func:`write_figures` — the static figures
+  that ``deconflict run --plot`` writes (:mod:`sim.viz.figures`);
+- :func:`replay` — a :class:`ReplayAnimation` that plays inline in Jupyter
+  (:mod:`sim.viz.animation`, drawing :mod:`sim.viz.scene`), and :func:`save` to write it as
+  GIF, MP4 or HTML (:mod:`sim.viz.writers`); ``deconflict replay`` wraps both;
+- the pieces they share: the map (:mod:`sim.viz.basemap`, :mod:`sim.viz.view`), the look
+  (:mod:`sim.viz.style`), times (:mod:`sim.viz.clock`), positions
+  (:mod:`sim.viz.tracks`), and what the run's protocol events mean for a picture
+  (:mod:`sim.viz.events`).
+"""
+
+from sim.viz.animation import ReplayAnimation, replay
+from sim.viz.basemap import BaseMap, draw_basemap
+from sim.viz.clock import frame_times, parse_window, utc_at
+from sim.viz.errors import ReplayError
+from sim.viz.figures import figure_bytes, map_figure, timeline_figure, write_figures
+from sim.viz.style import SIDE_COLORS, category_colors, side_color
+from sim.viz.tracks import Tracks
+from sim.viz.view import View, theatre_view, view_for
+from sim.viz.writers import FORMATS, save
+
+__all__ = [
+    "FORMATS",
+    "SIDE_COLORS",
+    "BaseMap",
+    "ReplayAnimation",
+    "ReplayError",
+    "Tracks",
+    "View",
+    "category_colors",
+    "draw_basemap",
+    "figure_bytes",
+    "frame_times",
+    "map_figure",
+    "parse_window",
+    "replay",
+    "save",
+    "side_color",
+    "theatre_view",
+    "timeline_figure",
+    "utc_at",
+    "view_for",
+    "write_figures",
+]
