@@ -21,7 +21,6 @@ Conventions
 from __future__ import annotations
 
 import csv
-import difflib
 import functools
 import io
 import json
@@ -40,7 +39,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, shap
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split
 
-from sim.names import UnknownNameError, did_you_mean, normalise
+from sim.names import NameIndex, UnknownNameError, did_you_mean
 from sim.units import NM
 
 __all__ = [
@@ -198,48 +197,6 @@ def _lonlat_to_plane(coords: np.ndarray) -> np.ndarray:
     return np.column_stack([x, y])
 
 
-# --------------------------------------------------------------------------- names
-
-
-@dataclass(frozen=True)
-class _NameIndex:
-    """Normalised name or alias -> (label as written, canonical name)."""
-
-    entries: dict[str, tuple[str, str]]
-
-    @classmethod
-    def build(cls, what: str, items: Iterable[tuple[str, Iterable[str]]]) -> _NameIndex:
-        entries: dict[str, tuple[str, str]] = {}
-        for canonical, labels in items:
-            for label in (canonical, *labels):
-                key = normalise(label)
-                if not key:
-                    raise ValueError(f"{what} {canonical!r}: name or alias {label!r} is empty")
-                previous = entries.setdefault(key, (label, canonical))
-                if previous[1] != canonical:
-                    raise ValueError(
-                        f"{what} name or alias {label!r} of {canonical!r} clashes with "
-                        f"{previous[0]!r} of {previous[1]!r}"
-                    )
-        return cls(entries)
-
-    def get(self, query: str) -> str | None:
-        hit = self.entries.get(normalise(query))
-        return hit[1] if hit else None
-
-    def suggest(self, query: str, limit: int = 3) -> tuple[str, ...]:
-        """Close labels, best first, at most one per canonical name."""
-        keys = difflib.get_close_matches(normalise(query), self.entries, n=12, cutoff=0.6)
-        labels: list[str] = []
-        seen: set[str] = set()
-        for key in keys:
-            label, canonical = self.entries[key]
-            if canonical not in seen:
-                seen.add(canonical)
-                labels.append(label)
-        return tuple(labels[:limit])
-
-
 def _data_text(filename: str) -> str:
     return resources.files("sim").joinpath("data", filename).read_text(encoding="utf-8")
 
@@ -321,8 +278,8 @@ def _place_table() -> tuple[Place, ...]:
 
 
 @functools.cache
-def _place_index() -> _NameIndex:
-    return _NameIndex.build("place", ((p.name, p.aliases) for p in _place_table()))
+def _place_index() -> NameIndex:
+    return NameIndex.build("place", ((p.name, p.aliases) for p in _place_table()))
 
 
 def places() -> dict[str, Place]:
@@ -512,10 +469,10 @@ def side_of_euphrates(x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
 
 
 @functools.cache
-def _region_index() -> _NameIndex:
+def _region_index() -> NameIndex:
     items: list[tuple[str, Iterable[str]]] = [(EAST_OF_EUPHRATES, ()), (WEST_OF_EUPHRATES, ())]
     items += [(iso, {name, long_name}) for iso, name, long_name, _ in _country_table()]
-    return _NameIndex.build("region", items)
+    return NameIndex.build("region", items)
 
 
 @functools.cache
