@@ -18,7 +18,7 @@ import shapely
 import simpy
 from shapely.ops import nearest_points
 
-from sim import geo
+from sim import geo, zones
 from sim.avoidance import Area, detour, schedule
 from sim.fences import Fence
 from sim.notify import OTHER, keep_clear
@@ -76,7 +76,7 @@ def _crosses(f: Flight, line: shapely.LineString) -> bool:
 def _far_bank(side: str) -> shapely.Geometry:
     """The other side's half of Syria, simplified to 2 km for routing."""
     name = "east-of-euphrates" if OWN_BANK[side] == 1 else "west-of-euphrates"
-    return geo.zone_polygon(region=name).simplify(2000.0)
+    return zones.zone_polygon(region=name).simplify(2000.0)
 
 
 def _keep_to_bank(

@@ -230,9 +230,9 @@ def reference_problems(s: Scenario, path: Path) -> list[str]:
 
 def zone_geometry(z: ZoneSpec) -> Any:
     """The zone as a Shapely geometry in the simulation plane."""
-    from sim import geo
+    from sim import zones
 
-    return geo.zone_polygon(
+    return zones.zone_polygon(
         polygon=z.polygon, place=z.place, center=z.center, radius_nm=z.radius_nm, region=z.region
     )
 

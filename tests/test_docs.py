@@ -16,6 +16,7 @@ MODULES = [
     "sim.routing",
     "sim.comms",
     "sim.geo",
+    "sim.zones",
     "sim.aircraft",
     "sim.stats",
     "sim.sweep",
