@@ -1,4 +1,4 @@
-"""The simulation plane, country borders, places, the Euphrates line and regions.
+"""The simulation plane, country borders, the Euphrates line and regions.
 
 Every position inside the simulator lives in one plane: the azimuthal equidistant projection
 :data:`PLANE_PROJ`, centred on 35°N 38.5°E, in metres, ``x`` east and ``y`` north. Distances
@@ -6,9 +6,9 @@ from the centre are true geodesic distances; elsewhere over Syria and its neighb
 plane's distances are within a fraction of a percent of the geodesic ones.
 
 Everything here is read lazily from the package data (``sim/data``) on first use and then
-kept: the projection, the places, the country borders and the Euphrates line. Geometries are
-Shapely 2 objects in the plane, prepared for fast point queries. Zones (polygons, circles and
-regions) are in :mod:`sim.zones`.
+kept: the projection, the country borders and the Euphrates line. Geometries are Shapely 2
+objects in the plane, prepared for fast point queries. Named places are in
+:mod:`sim.places`; zones (polygons, circles and regions) in :mod:`sim.zones`.
 
 Conventions
 -----------
@@ -21,12 +21,9 @@ Conventions
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from importlib import resources
 from typing import overload
 
@@ -44,15 +41,11 @@ __all__ = [
     "PLANE_PROJ",
     "REGIONS",
     "Area",
-    "Place",
-    "UnknownPlaceError",
     "UnknownRegionError",
     "countries",
     "country_names",
     "euphrates",
-    "find_place",
     "find_region",
-    "places",
     "side_of_euphrates",
     "syria",
     "to_latlon",
@@ -100,13 +93,6 @@ Area = Polygon | MultiPolygon
 _SPLIT_FRAME_M = 5.0e6  # half-width of the square the Euphrates line splits in two
 _SPLIT_REACH_M = 1.0e7  # how far the line's ends are extended, beyond the frame
 _WEST_REFERENCE = (33.51, 36.29)  # Damascus: certainly on the west / south-west side
-_PLACE_COLUMNS = ("name", "kind", "lat", "lon", "country", "aliases", "note")
-
-
-class UnknownPlaceError(UnknownNameError):
-    """No place has this name or alias (``name``, ``suggestions``)."""
-
-    what = "place"
 
 
 class UnknownRegionError(UnknownNameError):
@@ -199,127 +185,6 @@ def _lonlat_to_plane(coords: np.ndarray) -> np.ndarray:
 
 def _data_text(filename: str) -> str:
     return resources.files("sim").joinpath("data", filename).read_text(encoding="utf-8")
-
-
-# --------------------------------------------------------------------------- places
-
-
-@dataclass(frozen=True)
-class Place:
-    """A named point from ``places.csv``.
-
-    Attributes
-    ----------
-    name : str
-        Canonical name, e.g. ``"Hmeymim (Khmeimim) air base"``.
-    kind : str
-        ``city``, ``airbase_ru``, ``airbase_us``, ``naval_area``, ``launch_area_ru``, ...
-    lat, lon : float
-        Degrees, WGS84.
-    country : str
-        ISO3 code, or ``RUS`` / ``CAS`` (Caspian Sea) / ``MED`` (Mediterranean sea area).
-    note : str
-        Source and accuracy of the coordinates.
-    aliases : tuple of str
-        Other names the place answers to.
-    """
-
-    name: str
-    kind: str
-    lat: float
-    lon: float
-    country: str
-    note: str
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def xy(self) -> tuple[float, float]:
-        """Position in the simulation plane, metres.
-
-        Examples
-        --------
-        >>> x, y = find_place("Raqqa").xy
-        >>> round(x / 1000), round(y / 1000)
-        (47, 106)
-        """
-        return to_xy(self.lat, self.lon)
-
-
-def _parse_place(row: dict[str, str], line: int) -> Place:
-    where = f"places.csv line {line}"
-    try:
-        lat, lon = float(row["lat"]), float(row["lon"])
-    except ValueError as exc:
-        raise ValueError(f"{where}: lat/lon must be numbers ({exc})") from exc
-    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-        raise ValueError(f"{where}: lat/lon out of range: {lat}, {lon}")
-    name = row["name"].strip()
-    if not name:
-        raise ValueError(f"{where}: empty name")
-    aliases = tuple(a.strip() for a in (row["aliases"] or "").split(";") if a.strip())
-    return Place(
-        name=name,
-        kind=row["kind"].strip(),
-        lat=lat,
-        lon=lon,
-        country=row["country"].strip(),
-        note=row["note"].strip(),
-        aliases=aliases,
-    )
-
-
-@functools.cache
-def _place_table() -> tuple[Place, ...]:
-    reader = csv.DictReader(io.StringIO(_data_text("places.csv")))
-    missing = set(_PLACE_COLUMNS) - set(reader.fieldnames or ())
-    if missing:
-        raise ValueError(f"places.csv: missing columns {sorted(missing)}")
-    return tuple(_parse_place(row, reader.line_num) for row in reader)
-
-
-@functools.cache
-def _place_index() -> NameIndex:
-    return NameIndex.build("place", ((p.name, p.aliases) for p in _place_table()))
-
-
-def places() -> dict[str, Place]:
-    """All places, keyed by canonical name (a fresh dict; the data is read once).
-
-    Examples
-    --------
-    >>> places()["Raqqa"].country
-    'SYR'
-    """
-    return {p.name: p for p in _place_table()}
-
-
-def find_place(name: str) -> Place:
-    """Find a place by name or alias.
-
-    Matching ignores case, accents, spaces and punctuation, so ``"deir ez zor"`` finds
-    ``"Deir ez-Zor"`` and ``"khmeimim"`` finds the Hmeymim air base.
-
-    Raises
-    ------
-    UnknownPlaceError
-        If nothing matches; the message suggests close names.
-
-    Examples
-    --------
-    >>> find_place("Khmeimim").name
-    'Hmeymim (Khmeimim) air base'
-    >>> find_place("deir ez zor").name
-    'Deir ez-Zor'
-    >>> find_place("Hmeymin")
-    Traceback (most recent call last):
-    ...
-    sim.geo.UnknownPlaceError: unknown place 'Hmeymin'; did you mean 'Hmeymim'?
-    """
-    index = _place_index()
-    canonical = index.get(name)
-    if canonical is None:
-        raise UnknownPlaceError(name, index.suggest(name))
-    return places()[canonical]
 
 
 # --------------------------------------------------------------------------- countries

@@ -1,10 +1,9 @@
 """Zones: areas of the simulation plane described as a polygon, a circle or a region.
 
 A zone is given by exactly one of: a polygon of (lat, lon) vertices, a place (see
-:func:`sim.geo.find_place`) or a centre with a radius in nautical miles, or a region (a
-country or one bank of the Euphrates in Syria, see :func:`sim.geo.find_region`).
-:func:`zone_polygon` checks the description and returns a valid, prepared Shapely area in
-plane metres.
+:mod:`sim.places`) or a centre with a radius in nautical miles, or a region (a country or one
+bank of the Euphrates in Syria, see :func:`sim.geo.find_region`). :func:`zone_polygon`
+checks the description and returns a valid, prepared Shapely area in plane metres.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 from sim import geo
-from sim.geo import UnknownPlaceError, find_place
+from sim.places import UnknownPlaceError, find_place
 from sim.units import NM
 
 __all__ = ["ZoneError", "zone_polygon"]

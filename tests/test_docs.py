@@ -16,6 +16,7 @@ MODULES = [
     "sim.routing",
     "sim.comms",
     "sim.geo",
+    "sim.places",
     "sim.zones",
     "sim.aircraft",
     "sim.stats",
