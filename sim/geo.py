@@ -1,4 +1,4 @@
-"""The simulation plane, country borders, places, the Euphrates line and zones.
+"""The simulation plane, country borders, the Euphrates line and regions.
 
 Every position inside the simulator lives in one plane: the azimuthal equidistant projection
 :data:`PLANE_PROJ`, centred on 35°N 38.5°E, in metres, ``x`` east and ``y`` north. Distances
@@ -6,13 +6,14 @@ from the centre are true geodesic distances; elsewhere over Syria and its neighb
 plane's distances are within a fraction of a percent of the geodesic ones.
 
 Everything here is read lazily from the package data (``sim/data``) on first use and then
-kept: the projection, the places, the country borders and the Euphrates line. Geometries are
-Shapely 2 objects in the plane, prepared for fast point queries.
+kept: the projection, the country borders and the Euphrates line. Geometries are Shapely 2
+objects in the plane, prepared for fast point queries. Named places are in
+:mod:`sim.places`; zones (polygons, circles and regions) in :mod:`sim.zones`.
 
 Conventions
 -----------
-- Functions take latitude before longitude (``to_xy(lat, lon)``, ``center=(lat, lon)``);
-  GeoJSON files store longitude first, which this module handles.
+- Functions take latitude before longitude (``to_xy(lat, lon)``, a zone's
+  ``center=(lat, lon)``); GeoJSON files store longitude first, which this module handles.
 - :func:`side_of_euphrates` returns ``+1`` on the west / south-west bank (the Russian and
   regime side of the 2017 deconfliction line) and ``-1`` on the east / north-east bank (the
   Coalition / SDF side).
@@ -20,15 +21,9 @@ Conventions
 
 from __future__ import annotations
 
-import csv
-import difflib
 import functools
-import io
 import json
-import math
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from importlib import resources
 from typing import overload
 
@@ -40,26 +35,21 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, shap
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split
 
-from sim.names import UnknownNameError, did_you_mean, normalise
-from sim.units import NM
+from sim.names import NameIndex, UnknownNameError
 
 __all__ = [
     "PLANE_PROJ",
     "REGIONS",
     "Area",
-    "Place",
-    "UnknownPlaceError",
-    "ZoneError",
+    "UnknownRegionError",
     "countries",
     "country_names",
     "euphrates",
-    "find_place",
-    "places",
+    "find_region",
     "side_of_euphrates",
     "syria",
     "to_latlon",
     "to_xy",
-    "zone_polygon",
 ]
 
 PLANE_PROJ = "+proj=aeqd +lat_0=35 +lon_0=38.5 +datum=WGS84 +units=m"
@@ -92,28 +82,23 @@ REGIONS: tuple[str, ...] = (
     "BHR",
     "OMN",
 )
-"""Region names :func:`zone_polygon` accepts: the two halves of Syria split by the Euphrates,
-and the ISO3 code of every country in ``countries.geojson``. Country names ("Syria",
-"Turkey") are accepted too, and all names are matched case-insensitively."""
+"""Region names :func:`find_region` (and so a zone's ``region``) accepts: the two halves of
+Syria split by the Euphrates, and the ISO3 code of every country in ``countries.geojson``.
+Country names ("Syria", "Turkey") are accepted too, and all names are matched
+case-insensitively."""
 
 Area = Polygon | MultiPolygon
 """A polygonal area in the plane."""
 
-_CIRCLE_QUAD_SEGS = 16  # 64 segments for a full circle: area within 0.2 % of pi r^2
 _SPLIT_FRAME_M = 5.0e6  # half-width of the square the Euphrates line splits in two
 _SPLIT_REACH_M = 1.0e7  # how far the line's ends are extended, beyond the frame
 _WEST_REFERENCE = (33.51, 36.29)  # Damascus: certainly on the west / south-west side
-_PLACE_COLUMNS = ("name", "kind", "lat", "lon", "country", "aliases", "note")
 
 
-class UnknownPlaceError(UnknownNameError):
-    """No place has this name or alias (``name``, ``suggestions``)."""
+class UnknownRegionError(UnknownNameError):
+    """No region has this name (``name``, ``suggestions``)."""
 
-    what = "place"
-
-
-class ZoneError(ValueError):
-    """A zone description is incomplete, ambiguous or geometrically invalid."""
+    what = "region"
 
 
 # --------------------------------------------------------------------------- projection
@@ -198,171 +183,8 @@ def _lonlat_to_plane(coords: np.ndarray) -> np.ndarray:
     return np.column_stack([x, y])
 
 
-# --------------------------------------------------------------------------- names
-
-
-@dataclass(frozen=True)
-class _NameIndex:
-    """Normalised name or alias -> (label as written, canonical name)."""
-
-    entries: dict[str, tuple[str, str]]
-
-    @classmethod
-    def build(cls, what: str, items: Iterable[tuple[str, Iterable[str]]]) -> _NameIndex:
-        entries: dict[str, tuple[str, str]] = {}
-        for canonical, labels in items:
-            for label in (canonical, *labels):
-                key = normalise(label)
-                if not key:
-                    raise ValueError(f"{what} {canonical!r}: name or alias {label!r} is empty")
-                previous = entries.setdefault(key, (label, canonical))
-                if previous[1] != canonical:
-                    raise ValueError(
-                        f"{what} name or alias {label!r} of {canonical!r} clashes with "
-                        f"{previous[0]!r} of {previous[1]!r}"
-                    )
-        return cls(entries)
-
-    def get(self, query: str) -> str | None:
-        hit = self.entries.get(normalise(query))
-        return hit[1] if hit else None
-
-    def suggest(self, query: str, limit: int = 3) -> tuple[str, ...]:
-        """Close labels, best first, at most one per canonical name."""
-        keys = difflib.get_close_matches(normalise(query), self.entries, n=12, cutoff=0.6)
-        labels: list[str] = []
-        seen: set[str] = set()
-        for key in keys:
-            label, canonical = self.entries[key]
-            if canonical not in seen:
-                seen.add(canonical)
-                labels.append(label)
-        return tuple(labels[:limit])
-
-
 def _data_text(filename: str) -> str:
     return resources.files("sim").joinpath("data", filename).read_text(encoding="utf-8")
-
-
-# --------------------------------------------------------------------------- places
-
-
-@dataclass(frozen=True)
-class Place:
-    """A named point from ``places.csv``.
-
-    Attributes
-    ----------
-    name : str
-        Canonical name, e.g. ``"Hmeymim (Khmeimim) air base"``.
-    kind : str
-        ``city``, ``airbase_ru``, ``airbase_us``, ``naval_area``, ``launch_area_ru``, ...
-    lat, lon : float
-        Degrees, WGS84.
-    country : str
-        ISO3 code, or ``RUS`` / ``CAS`` (Caspian Sea) / ``MED`` (Mediterranean sea area).
-    note : str
-        Source and accuracy of the coordinates.
-    aliases : tuple of str
-        Other names the place answers to.
-    """
-
-    name: str
-    kind: str
-    lat: float
-    lon: float
-    country: str
-    note: str
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def xy(self) -> tuple[float, float]:
-        """Position in the simulation plane, metres.
-
-        Examples
-        --------
-        >>> x, y = find_place("Raqqa").xy
-        >>> round(x / 1000), round(y / 1000)
-        (47, 106)
-        """
-        return to_xy(self.lat, self.lon)
-
-
-def _parse_place(row: dict[str, str], line: int) -> Place:
-    where = f"places.csv line {line}"
-    try:
-        lat, lon = float(row["lat"]), float(row["lon"])
-    except ValueError as exc:
-        raise ValueError(f"{where}: lat/lon must be numbers ({exc})") from exc
-    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-        raise ValueError(f"{where}: lat/lon out of range: {lat}, {lon}")
-    name = row["name"].strip()
-    if not name:
-        raise ValueError(f"{where}: empty name")
-    aliases = tuple(a.strip() for a in (row["aliases"] or "").split(";") if a.strip())
-    return Place(
-        name=name,
-        kind=row["kind"].strip(),
-        lat=lat,
-        lon=lon,
-        country=row["country"].strip(),
-        note=row["note"].strip(),
-        aliases=aliases,
-    )
-
-
-@functools.cache
-def _place_table() -> tuple[Place, ...]:
-    reader = csv.DictReader(io.StringIO(_data_text("places.csv")))
-    missing = set(_PLACE_COLUMNS) - set(reader.fieldnames or ())
-    if missing:
-        raise ValueError(f"places.csv: missing columns {sorted(missing)}")
-    return tuple(_parse_place(row, reader.line_num) for row in reader)
-
-
-@functools.cache
-def _place_index() -> _NameIndex:
-    return _NameIndex.build("place", ((p.name, p.aliases) for p in _place_table()))
-
-
-def places() -> dict[str, Place]:
-    """All places, keyed by canonical name (a fresh dict; the data is read once).
-
-    Examples
-    --------
-    >>> places()["Raqqa"].country
-    'SYR'
-    """
-    return {p.name: p for p in _place_table()}
-
-
-def find_place(name: str) -> Place:
-    """Find a place by name or alias.
-
-    Matching ignores case, accents, spaces and punctuation, so ``"deir ez zor"`` finds
-    ``"Deir ez-Zor"`` and ``"khmeimim"`` finds the Hmeymim air base.
-
-    Raises
-    ------
-    UnknownPlaceError
-        If nothing matches; the message suggests close names.
-
-    Examples
-    --------
-    >>> find_place("Khmeimim").name
-    'Hmeymim (Khmeimim) air base'
-    >>> find_place("deir ez zor").name
-    'Deir ez-Zor'
-    >>> find_place("Hmeymin")
-    Traceback (most recent call last):
-    ...
-    sim.geo.UnknownPlaceError: unknown place 'Hmeymin'; did you mean 'Hmeymim'?
-    """
-    index = _place_index()
-    canonical = index.get(name)
-    if canonical is None:
-        raise UnknownPlaceError(name, index.suggest(name))
-    return places()[canonical]
 
 
 # --------------------------------------------------------------------------- countries
@@ -407,7 +229,7 @@ def countries() -> dict[str, Area]:
     --------
     >>> sorted(countries())[:3]
     ['ARE', 'ARM', 'AZE']
-    >>> countries()["SYR"].contains(Point(find_place("Palmyra").xy))
+    >>> countries()["SYR"].contains(Point(to_xy(34.56, 38.28)))  # Palmyra
     True
     """
     return {iso: geom for iso, _, _, geom in _country_table()}
@@ -499,7 +321,7 @@ def side_of_euphrates(x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
 
     Examples
     --------
-    >>> side_of_euphrates(*find_place("Damascus").xy)
+    >>> side_of_euphrates(*to_xy(33.5131, 36.2919))  # Damascus
     array(1)
     >>> side_of_euphrates(*to_xy([36.5, 33.5], [40.75, 36.3])).tolist()
     [-1, 1]
@@ -508,14 +330,14 @@ def side_of_euphrates(x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
     return np.where(shapely.intersects_xy(west, x, y), 1, -1)
 
 
-# --------------------------------------------------------------------------- zones
+# --------------------------------------------------------------------------- regions
 
 
 @functools.cache
-def _region_index() -> _NameIndex:
+def _region_index() -> NameIndex:
     items: list[tuple[str, Iterable[str]]] = [(EAST_OF_EUPHRATES, ()), (WEST_OF_EUPHRATES, ())]
     items += [(iso, {name, long_name}) for iso, name, long_name, _ in _country_table()]
-    return _NameIndex.build("region", items)
+    return NameIndex.build("region", items)
 
 
 @functools.cache
@@ -529,154 +351,30 @@ def _region_geometry(canonical: str) -> Area:
     return countries()[canonical]
 
 
-def _region_zone(region: str) -> Area:
-    index = _region_index()
-    canonical = index.get(region)
-    if canonical is None:
-        hint = did_you_mean(index.suggest(region))
-        raise ZoneError(
-            f"unknown region {region!r}{hint} (regions: {EAST_OF_EUPHRATES}, "
-            f"{WEST_OF_EUPHRATES}, an ISO3 code or a country name)"
-        )
-    return _region_geometry(canonical)
+def find_region(name: str) -> Area:
+    """A region's area in the plane: a country, or one bank of the Euphrates within Syria.
 
-
-def _latlon_pair(value: object, what: str) -> tuple[float, float]:
-    """Check a (lat, lon) pair in degrees."""
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 2:
-        raise ZoneError(f"{what}: expected a (lat, lon) pair, got {value!r}")
-    lat, lon = value
-    for v in (lat, lon):
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise ZoneError(f"{what}: expected finite numbers, got {value!r}")
-    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-        raise ZoneError(
-            f"{what}: latitude must be in [-90, 90] and longitude in [-180, 180], got {value!r}"
-        )
-    return float(lat), float(lon)
-
-
-def _radius_m(radius_nm: object) -> float:
-    if (
-        isinstance(radius_nm, bool)
-        or not isinstance(radius_nm, int | float)
-        or not math.isfinite(radius_nm)
-        or radius_nm <= 0
-    ):
-        raise ZoneError(f"radius_nm: must be a positive number, got {radius_nm!r}")
-    return float(radius_nm) * NM
-
-
-def _circle(lat: float, lon: float, radius_m: float) -> Polygon:
-    return Point(to_xy(lat, lon)).buffer(radius_m, quad_segs=_CIRCLE_QUAD_SEGS)
-
-
-def _describe_invalid(poly: Polygon, in_plane: bool) -> str:
-    """Shapely's validity reason, with its location as lat, lon."""
-    reason = shapely.is_valid_reason(poly)
-    found = re.match(r"\s*([^\[]+)\[\s*(\S+)\s+(\S+)\s*\]", reason)
-    if not found:
-        return reason
-    u, v = float(found.group(2)), float(found.group(3))
-    lat, lon = to_latlon(u, v) if in_plane else (v, u)
-    return f"{found.group(1).strip().lower()} near lat {lat:.4f}, lon {lon:.4f}"
-
-
-def _polygon_zone(vertices: object) -> Polygon:
-    if isinstance(vertices, str | bytes) or not isinstance(vertices, Sequence):
-        raise ZoneError(f"polygon: expected a list of (lat, lon) pairs, got {vertices!r}")
-    pairs = [_latlon_pair(v, f"polygon[{i}]") for i, v in enumerate(vertices)]
-    if len(pairs) > 1 and pairs[0] == pairs[-1]:
-        pairs.pop()  # an explicitly closed ring
-    if len(set(pairs)) < 3:
-        raise ZoneError(f"polygon: needs at least 3 distinct vertices, got {len(set(pairs))}")
-    lat, lon = np.array(pairs).T
-    # Check the shape as written (degrees), then as projected into the plane.
-    for in_plane, ring in (
-        (False, np.column_stack([lon, lat])),
-        (True, np.column_stack(to_xy(lat, lon))),
-    ):
-        poly = Polygon(ring)
-        if poly.convex_hull.area == 0.0:
-            raise ZoneError("polygon: has zero area (its vertices are collinear)")
-        if not poly.is_valid:
-            raise ZoneError(f"polygon: not a simple polygon: {_describe_invalid(poly, in_plane)}")
-    return poly
-
-
-def zone_polygon(
-    *,
-    polygon: Sequence[tuple[float, float]] | None = None,
-    place: str | None = None,
-    center: tuple[float, float] | None = None,
-    radius_nm: float | None = None,
-    region: str | None = None,
-) -> Area:
-    """The area of a zone in the plane, from exactly one of four descriptions.
-
-    Parameters
-    ----------
-    polygon : sequence of (lat, lon), optional
-        At least 3 distinct vertices (a closing repeat of the first is allowed), forming a
-        simple polygon. Edges are straight lines in the plane.
-    place : str, optional
-        A place name or alias (see :func:`find_place`); needs ``radius_nm``.
-    center : (lat, lon), optional
-        Centre of a circle; needs ``radius_nm``.
-    radius_nm : float, optional
-        Circle radius in nautical miles, only with ``place`` or ``center``. The circle is a
-        64-gon inscribed in the true circle (area within 0.2 %).
-    region : str, optional
-        One of :data:`REGIONS` or a country name (any case): a country, or
-        ``"east-of-euphrates"`` / ``"west-of-euphrates"`` (those parts of Syria).
-
-    Returns
-    -------
-    shapely.Polygon or shapely.MultiPolygon
-        Valid and prepared, in plane metres.
+    ``name`` is one of :data:`REGIONS` or a country name; matching ignores case, accents,
+    spaces and punctuation.
 
     Raises
     ------
-    ZoneError
-        If not exactly one description is given, ``radius_nm`` is missing or misplaced, a
-        name is unknown, or the polygon is degenerate or self-intersecting.
+    UnknownRegionError
+        If nothing matches; the message suggests close names.
 
     Examples
     --------
-    >>> tanf = zone_polygon(place="Al Tanf", radius_nm=55_000 / 1852)
-    >>> round(tanf.area / 1e6)
-    9488
-    >>> zone_polygon(region="Syria").equals(syria())
+    >>> find_region("syria").equals(syria())
     True
-    >>> zone_polygon(polygon=[(35, 38), (36, 39), (35, 39), (36, 38)])  # doctest: +ELLIPSIS
+    >>> round(find_region("East of Euphrates").area / 1e9)  # thousand km²
+    49
+    >>> find_region("Syrai")
     Traceback (most recent call last):
     ...
-    sim.geo.ZoneError: polygon: not a simple polygon: self-intersection near lat 35.50...
+    sim.geo.UnknownRegionError: unknown region 'Syrai'; did you mean 'Syria'?
     """
-    forms = {"polygon": polygon, "place": place, "center": center, "region": region}
-    given = [form for form, value in forms.items() if value is not None]
-    if len(given) != 1:
-        raise ZoneError(
-            "a zone needs exactly one of polygon, place, center or region; got "
-            + (", ".join(given) if given else "none")
-        )
-    form = given[0]
-    if form in ("place", "center") and radius_nm is None:
-        raise ZoneError(f"a {form} zone needs radius_nm")
-    if form in ("polygon", "region") and radius_nm is not None:
-        raise ZoneError(f"radius_nm applies only to place and center zones, not to a {form} zone")
-
-    if region is not None:
-        return _region_zone(region)
-    if polygon is not None:
-        geom: Area = _polygon_zone(polygon)
-    elif place is not None:
-        try:
-            found = find_place(place)
-        except UnknownPlaceError as exc:
-            raise ZoneError(str(exc)) from exc
-        geom = _circle(found.lat, found.lon, _radius_m(radius_nm))
-    else:
-        geom = _circle(*_latlon_pair(center, "center"), _radius_m(radius_nm))
-    shapely.prepare(geom)
-    return geom
+    index = _region_index()
+    canonical = index.get(name)
+    if canonical is None:
+        raise UnknownRegionError(name, index.suggest(name))
+    return _region_geometry(canonical)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 
 def normalise(text: str) -> str:
@@ -48,3 +50,42 @@ class UnknownNameError(LookupError):
 
     def __str__(self) -> str:
         return f"unknown {self.what} {self.name!r}{did_you_mean(self.suggestions)}"
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """Normalised name or alias -> (label as written, canonical name)."""
+
+    entries: dict[str, tuple[str, str]]
+
+    @classmethod
+    def build(cls, what: str, items: Iterable[tuple[str, Iterable[str]]]) -> NameIndex:
+        entries: dict[str, tuple[str, str]] = {}
+        for canonical, labels in items:
+            for label in (canonical, *labels):
+                key = normalise(label)
+                if not key:
+                    raise ValueError(f"{what} {canonical!r}: name or alias {label!r} is empty")
+                previous = entries.setdefault(key, (label, canonical))
+                if previous[1] != canonical:
+                    raise ValueError(
+                        f"{what} name or alias {label!r} of {canonical!r} clashes with "
+                        f"{previous[0]!r} of {previous[1]!r}"
+                    )
+        return cls(entries)
+
+    def get(self, query: str) -> str | None:
+        hit = self.entries.get(normalise(query))
+        return hit[1] if hit else None
+
+    def suggest(self, query: str, limit: int = 3) -> tuple[str, ...]:
+        """Close labels, best first, at most one per canonical name."""
+        keys = difflib.get_close_matches(normalise(query), self.entries, n=12, cutoff=0.6)
+        labels: list[str] = []
+        seen: set[str] = set()
+        for key in keys:
+            label, canonical = self.entries[key]
+            if canonical not in seen:
+                seen.add(canonical)
+                labels.append(label)
+        return tuple(labels[:limit])

@@ -235,7 +235,7 @@ def _build(raw: dict[str, Any], overrides: dict[str, Any], path: Path) -> Scenar
 
 def reference_problems(s: Scenario, path: Path) -> list[str]:
     """Names that must exist in the package data: places, aircraft types, zone shapes."""
-    from sim import aircraft, geo
+    from sim import aircraft, places
 
     out: list[str] = []
 
@@ -246,15 +246,15 @@ def reference_problems(s: Scenario, path: Path) -> list[str]:
             out.append(f"{path}: {field}: {exc}")
 
     for i, st in enumerate(s.traffic.sorties):
-        check(f"traffic.sorties[{i}].base", geo.find_place, st.base)
+        check(f"traffic.sorties[{i}].base", places.find_place, st.base)
         check(f"traffic.sorties[{i}].type", aircraft.find_type, st.type)
         for j, target in enumerate(st.targets):
-            check(f"traffic.sorties[{i}].targets[{j}]", geo.find_place, target)
+            check(f"traffic.sorties[{i}].targets[{j}]", places.find_place, target)
     for i, f in enumerate(s.flights):
         check(f"flights[{i}].type", aircraft.find_type, f.type)
         for j, wp in enumerate(f.route):
             if wp.place is not None:
-                check(f"flights[{i}].route[{j}].place", geo.find_place, wp.place)
+                check(f"flights[{i}].route[{j}].place", places.find_place, wp.place)
     for i, z in enumerate(s.zones):
         check(f"zones[{i}]", z.geometry)
     out += [f"{path}: protocol.{p}" for p in registry.problems(s.protocol)]

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from sim import aircraft, geo
+from sim import aircraft, geo, places
 from sim.plans import FlightPlan, Point
 from sim.scenario import FlightSpec, Scenario, SortieStream
 from sim.units import DAY, FT, KT, MIN, NM, H
@@ -52,7 +52,7 @@ def explicit_plan(f: FlightSpec) -> FlightPlan:
     points = []
     for wp in f.route:
         if wp.place is not None:
-            x, y = geo.find_place(wp.place).xy
+            x, y = places.find_place(wp.place).xy
         else:
             x, y = geo.to_xy(wp.lat, wp.lon)
         points.append((float(x), float(y), wp.alt_ft * FT))
@@ -75,7 +75,7 @@ def explicit_plan(f: FlightSpec) -> FlightPlan:
 
 def _place_name(wp: object) -> str:
     place = getattr(wp, "place", None)
-    return geo.find_place(place).name if place else ""
+    return places.find_place(place).name if place else ""
 
 
 def departure_times(
@@ -107,8 +107,8 @@ def stream_plans(
 ) -> list[FlightPlan]:
     """The flights one sortie stream generates over the run."""
     t = aircraft.find_type(stream.type)
-    base = geo.find_place(stream.base)
-    targets = [geo.find_place(name) for name in stream.targets]
+    base = places.find_place(stream.base)
+    targets = [places.find_place(name) for name in stream.targets]
     times = departure_times(stream, scenario.traffic.scale, scenario.duration_s, rng)
     prefix = f"{SIDE_PREFIX.get(stream.side, stream.side[:2].upper())}-{t.name}-s{index + 1}"
     plans = []

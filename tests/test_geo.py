@@ -1,4 +1,5 @@
-"""Tests for sim.geo: projection, places, borders, the Euphrates line and zones."""
+"""Tests for sim.geo, sim.places and sim.zones: projection, places, borders, the Euphrates line
+and zones."""
 
 from __future__ import annotations
 
@@ -16,22 +17,21 @@ from pyproj import Geod
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 import sim.geo
+import sim.places
+import sim.zones
 from sim.geo import (
     REGIONS,
-    UnknownPlaceError,
-    ZoneError,
     countries,
     country_names,
     euphrates,
-    find_place,
-    places,
     side_of_euphrates,
     syria,
     to_latlon,
     to_xy,
-    zone_polygon,
 )
+from sim.places import UnknownPlaceError, find_place, places
 from sim.units import NM
+from sim.zones import ZoneError, zone_polygon
 
 GEOD = Geod(ellps="WGS84")
 CENTRE = (35.0, 38.5)
@@ -417,7 +417,8 @@ def test_euphrates_halves_partition_syria() -> None:
 # --------------------------------------------------------------------------- docs
 
 
-def test_docstring_examples_run() -> None:
-    result = doctest.testmod(sim.geo, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 10
+@pytest.mark.parametrize("module", [sim.geo, sim.places, sim.zones], ids=lambda m: m.__name__)
+def test_docstring_examples_run(module: object) -> None:
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 3
     assert result.failed == 0

@@ -72,12 +72,12 @@ def _phrase(e: Event) -> str:
 
 def check(spec: CommsTestSpec, protocol: ProtocolBase) -> list[str]:
     """The test's place must be a known place."""
-    from sim import geo
+    from sim import places
 
     if not spec.enabled:
         return []
     try:
-        geo.find_place(spec.place)
+        places.find_place(spec.place)
     except LookupError as exc:
         return [f"comms_test.place: {exc}"]
     return []

@@ -20,7 +20,7 @@ import simpy
 from pydantic import Field
 from shapely.ops import nearest_points
 
-from sim import geo
+from sim import geo, zones
 from sim.events import Event, EventInfo, EventKind
 from sim.protocol.avoidance import TimedArea, detour, keep_clear, schedule
 from sim.protocol.fences import Fence, watch
@@ -116,7 +116,7 @@ def _crosses(f: Flight, line: shapely.LineString) -> bool:
 def _far_bank(side: str) -> shapely.Geometry:
     """The other side's half of Syria, simplified to 2 km for routing."""
     name = "east-of-euphrates" if OWN_BANK[side] == 1 else "west-of-euphrates"
-    return geo.zone_polygon(region=name).simplify(2000.0)
+    return zones.zone_polygon(region=name).simplify(2000.0)
 
 
 def _keep_to_bank(

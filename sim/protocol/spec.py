@@ -64,9 +64,9 @@ class ZoneSpec(Strict):
 
     def geometry(self) -> BaseGeometry:
         """The zone as a Shapely geometry in the simulation plane."""
-        from sim import geo
+        from sim import zones
 
-        return geo.zone_polygon(
+        return zones.zone_polygon(
             polygon=self.polygon,
             place=self.place,
             center=self.center,

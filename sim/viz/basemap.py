@@ -23,7 +23,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 from shapely.geometry.base import BaseGeometry
 
-from sim import geo
+from sim import geo, places
 from sim.viz.events import protocol_lines, scenario_zones
 from sim.viz.style import (
     BORDER,
@@ -77,7 +77,7 @@ def _short_name(name: str) -> str:
 def _place_marks() -> list[_Mark]:
     """The places worth a marker, with style by kind (bases by side, cities in black)."""
     marks = []
-    for p in geo.places().values():
+    for p in places.places().values():
         x, y = p.xy
         name = _short_name(p.name)
         if p.kind in _BASE_KINDS_RU:

@@ -1,0 +1,128 @@
+"""The detector's broad phase: which pairs of legs are worth solving (pure numpy).
+
+Candidate pairs come from a uniform space-time hash grid. Each leg (from the batch start on)
+is split into time buckets of ``bucket_s``; the bounding box of each piece, widened by half
+the outermost radius, is rasterised into square cells of ``cell_m``. Two aircraft can only be
+inside the outermost cylinder at time ``t`` if their pieces for ``t``'s bucket share a cell,
+so only pairs sharing a (bucket, cell) key are solved. Grouping equal keys is one sort, and
+groups holding no new leg are dropped before pairs are formed, so a batch costs about
+O(legs + nearby pairs): linear in traffic at fixed density instead of quadratic. A purely
+spatial grid (or sweep-and-prune on one axis) would pair long legs that cross the same
+ground minutes apart; the time bucket removes those, and current legs are all the grid ever
+holds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_CHUNK = 8192
+"""Pairs handled per vectorised step (keeps temporaries in cache)."""
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """``0..c-1`` for each count ``c``, concatenated."""
+    total = int(counts.sum())
+    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def grid_keys(
+    rows: np.ndarray, t_from: np.ndarray, reach: float, cell: float, bucket: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Space-time cells touched by each leg from ``t_from`` on: (row index, key) per cell.
+
+    A leg is split at multiples of ``bucket`` seconds; each piece's bounding box, widened by
+    ``reach``, is rasterised into square cells of side ``cell``. Equal keys mean the same
+    (bucket, cell); keys are only comparable within one call.
+    """
+    t0, t1 = rows[:, 0], rows[:, 1]
+    b_first = np.floor(t_from / bucket)
+    n_buckets = (np.floor(t1 / bucket) - b_first).astype(np.int64) + 1
+    leg = np.repeat(np.arange(rows.shape[0]), n_buckets)
+    b = b_first[leg] + _ranks(n_buckets)
+    ta = np.maximum(t_from[leg], b * bucket) - t0[leg]
+    tb = np.minimum(t1[leg], (b + 1.0) * bucket) - t0[leg]
+    x, y, vx, vy = rows[leg, 2], rows[leg, 3], rows[leg, 5], rows[leg, 6]
+    xa, xb, ya, yb = x + vx * ta, x + vx * tb, y + vy * ta, y + vy * tb
+    x_lo = np.floor((np.minimum(xa, xb) - reach) / cell)
+    x_hi = np.floor((np.maximum(xa, xb) + reach) / cell)
+    y_lo = np.floor((np.minimum(ya, yb) - reach) / cell)
+    y_hi = np.floor((np.maximum(ya, yb) + reach) / cell)
+    nx = (x_hi - x_lo).astype(np.int64) + 1
+    ny = (y_hi - y_lo).astype(np.int64) + 1
+    count = nx * ny
+    seg = np.repeat(np.arange(b.shape[0]), count)
+    k = _ranks(count)
+    ix = x_lo[seg] + k // ny[seg]
+    iy = y_lo[seg] + k % ny[seg]
+    return leg[seg], _pack(b[seg], ix, iy)
+
+
+def _pack(b: np.ndarray, ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
+    """One integer per distinct (b, ix, iy) triple of integral floats."""
+    if b.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    cols = [b, ix, iy]
+    lows = [float(c.min()) for c in cols]
+    spans = [float(c.max()) - lo + 1.0 for c, lo in zip(cols, lows, strict=True)]
+    if spans[0] * spans[1] * spans[2] < 2.0**53:
+        rel = [(c - lo) for c, lo in zip(cols, lows, strict=True)]
+        return ((rel[0] * spans[1] + rel[1]) * spans[2] + rel[2]).astype(np.int64)
+    _, inverse = np.unique(np.stack(cols, axis=1), axis=0, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64)
+
+
+def may_meet(
+    rows: np.ndarray, i: np.ndarray, j: np.ndarray, radius: float, half: float
+) -> np.ndarray:
+    """Cheap necessary test for pairs ``(i, j)`` of rows to enter a cylinder (chunked).
+
+    Both the least horizontal and the least vertical separation over the common window
+    must be under the cylinder's size (slightly widened); the exact solve decides the rest.
+    """
+    out = np.zeros(i.shape[0], dtype=bool)
+    r2 = (radius * (1.0 + 1e-9) + 1e-6) ** 2
+    h = half * (1.0 + 1e-9) + 1e-6
+    for s in range(0, i.shape[0], _CHUNK):
+        out[s : s + _CHUNK] = _near_chunk(rows[i[s : s + _CHUNK]], rows[j[s : s + _CHUNK]], r2, h)
+    return out
+
+
+def _near_chunk(a: np.ndarray, b: np.ndarray, r2: float, h: float) -> np.ndarray:
+    """:func:`may_meet` for one chunk of row pairs."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        ts = np.maximum(a[:, 0], b[:, 0])
+        span = np.minimum(a[:, 1], b[:, 1]) - ts
+        p = a[:, 2:5] + a[:, 5:8] * (ts - a[:, 0])[:, None]
+        p -= b[:, 2:5] + b[:, 5:8] * (ts - b[:, 0])[:, None]
+        v = a[:, 5:8] - b[:, 5:8]
+        px, py, pz, vx, vy, vz = p[:, 0], p[:, 1], p[:, 2], v[:, 0], v[:, 1], v[:, 2]
+        sp2 = vx * vx + vy * vy
+        t = -(px * vx + py * vy) / np.maximum(sp2, 1e-300)
+        t = np.minimum(np.maximum(t, 0.0), np.maximum(span, 0.0))
+        qx, qy = px + vx * t, py + vy * t
+        z1 = pz + vz * np.maximum(span, 0.0)
+        near_v = (np.minimum(np.abs(pz), np.abs(z1)) < h) | (pz * z1 <= 0)
+        return (span >= 0) & (qx * qx + qy * qy < r2) & near_v
+
+
+def pairs_sharing_keys(
+    leg: np.ndarray, key: np.ndarray, is_new: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of legs that share a key, in groups holding at least one new leg (with repeats)."""
+    if key.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    order = np.lexsort((leg, key))
+    key, leg = key[order], leg[order]
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    size = np.diff(np.r_[start, key.size])
+    has_new = np.maximum.reduceat(is_new[leg].astype(np.int8), start) > 0
+    keep_group = (size > 1) & has_new
+    leg = leg[np.repeat(keep_group, size)]
+    size = size[keep_group]
+    first = np.cumsum(size) - size
+    partners = np.repeat(first + size, size) - np.arange(leg.size) - 1
+    i = np.repeat(np.arange(leg.size), partners)
+    j = i + 1 + _ranks(partners)
+    return leg[i], leg[j]
