@@ -62,9 +62,9 @@ except ImportError:  # pragma: no cover - not POSIX: no lock
 
 from sim import __version__
 from sim.errors import InputError
+from sim.experiments.stats import mean_interval, paired_difference, pooled_rate
 from sim.output import atomic_write
 from sim.scenario import Scenario, parse_value
-from sim.stats import mean_interval, paired_difference, pooled_rate
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

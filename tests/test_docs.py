@@ -16,7 +16,7 @@ MODULES = [
     "sim.comms",
     "sim.geo",
     "sim.aircraft",
-    "sim.stats",
+    "sim.experiments.stats",
     "sim.sweep",
     "sim.replay",
 ]
