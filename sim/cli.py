@@ -411,8 +411,11 @@ def replay_command(
     set_: SetOpt = None,
 ) -> None:
     """Animate a run on the map: aircraft, encounters and protocol events, as GIF, MP4 or HTML."""
-    from sim import replay as rp
+    import importlib
+
     from sim.engine import simulate
+
+    rp = importlib.import_module("sim.replay")  # the module; sim.replay is the API function
 
     with user_errors():
         if out.suffix.lower() not in rp.FORMATS:
