@@ -1,8 +1,8 @@
-"""The public API: plain functions to load, run, sweep and compare scenarios.
+"""The public API: plain functions to load, run, sweep, compare and replay scenarios.
 
-``sweep`` and ``compare`` import their machinery (pandas, pyarrow, matplotlib, Dask) when
-first called, so ``import sim`` stays light. Their full options are documented in
-:mod:`sim.experiments`.
+``sweep``, ``compare`` and ``replay`` import their machinery (pandas, pyarrow, matplotlib,
+Dask) when first called, so ``import sim`` stays light. The full sweep and compare options are
+documented in :mod:`sim.experiments`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from sim.experiments import BackendName, Progress
+    from sim.replay import ReplayAnimation
 
-__all__ = ["compare", "load_scenario", "run", "sweep"]
+__all__ = ["compare", "load_scenario", "replay", "run", "sweep"]
 
 
 def load_scenario(path: str | Path, **overrides: Any) -> Scenario:
@@ -151,3 +152,28 @@ def compare(
     from sim.experiments import compare as compare_paired
 
     return compare_paired(a, b, replications, backend, workers, cluster, out, progress, level)
+
+
+def replay(result: RunResult, *args: Any, **kwargs: Any) -> ReplayAnimation:
+    """An animated map of a run, that plays inline in Jupyter and saves as MP4, GIF or HTML.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run to replay.
+    *args, **kwargs
+        The scenario (for its keep-out zones and the deconfliction line), the window, step,
+        frame rate and look; see :func:`sim.replay.replay`.
+
+    Examples
+    --------
+    >>> result = run("scenarios/two-jets.toml")
+    >>> anim = replay(result, start_s=0, end_s=600, step_s=300)  # doctest: +SKIP
+    >>> [float(t) for t in anim.times]  # doctest: +SKIP
+    [0.0, 300.0]
+    """
+    import sim
+    from sim.replay import replay as animate
+
+    sim.replay = replay  # importing the module sim/replay.py binds sim.replay to it
+    return animate(result, *args, **kwargs)

@@ -49,8 +49,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import sys
-import types
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -1387,13 +1385,3 @@ def _gif_palette(first: Image.Image) -> Image.Image:
     img = PILImage.new("P", (1, 1))
     img.putpalette(palette)
     return img
-
-
-class _CallableModule(types.ModuleType):
-    """``sim.replay(...)`` calls :func:`replay`: the module is the public API's ``replay``."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> ReplayAnimation:
-        return replay(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
