@@ -20,17 +20,17 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from typing import Any
 
-from sim import sweep as sw
+from sim import experiments as ex
 from sim.scenario import load, parse_assignment
 
 BAR_1000_S = 300.0
 BAR_DASK_OVERHEAD = 0.10
 BUSY_S = 0.2
 
-Backend = Callable[[], AbstractContextManager[sw.MapFn]]
+Backend = Callable[[], AbstractContextManager[ex.MapFn]]
 
 
-def busy(task: sw.RunTask) -> dict[str, Any]:
+def busy(task: ex.RunTask) -> dict[str, Any]:
     """A stand-in run: ``BUSY_S`` seconds of pure-Python work, nothing allocated."""
     t, x = time.perf_counter(), 0
     while time.perf_counter() - t < BUSY_S:
@@ -39,7 +39,7 @@ def busy(task: sw.RunTask) -> dict[str, Any]:
 
 
 def timed_backends(
-    backends: dict[str, Backend], jobs: dict[str, tuple[Callable, list[sw.RunTask]]], rounds: int
+    backends: dict[str, Backend], jobs: dict[str, tuple[Callable, list[ex.RunTask]]], rounds: int
 ) -> dict[str, dict[str, Any]]:
     """Start every backend and warm its workers, then time each job on each backend,
     backends taking turns within a round. Returns times per (job, backend)."""
@@ -64,11 +64,11 @@ def timed_backends(
     return out
 
 
-def serial_run_time(tasks: list[sw.RunTask]) -> float:
+def serial_run_time(tasks: list[ex.RunTask]) -> float:
     """Mean seconds per run in this process, one after another (no parallelism, no IPC)."""
     t = time.perf_counter()
     for task in tasks:
-        sw.run_task(task)
+        ex.run_task(task)
     return (time.perf_counter() - t) / len(tasks)
 
 
@@ -88,8 +88,8 @@ def main() -> None:
     args = ap.parse_args()
 
     scen = load(args.scenario, dict(parse_assignment(s) for s in args.sets))
-    tasks = sw.plan_sweep(scen, {}, args.replications).tasks()
-    warmup = sw.plan_sweep(scen.with_overrides({"seed": scen.seed + 1}), {}, args.workers).tasks()
+    tasks = ex.plan_sweep(scen, {}, args.replications).tasks()
+    warmup = ex.plan_sweep(scen.with_overrides({"seed": scen.seed + 1}), {}, args.workers).tasks()
     w = args.workers
     print(
         f"{scen.name} (protocol {scen.protocol.name}, {scen.duration_h:g} h): "
@@ -97,10 +97,10 @@ def main() -> None:
     )
     serial = serial_run_time(tasks[: args.serial])
     backends: dict[str, Backend] = {
-        "pool": lambda: sw.process_pool(w),
-        "dask": lambda: sw.dask_cluster("local", w),
+        "pool": lambda: ex.process_pool(w),
+        "dask": lambda: ex.dask_cluster("local", w),
     }
-    jobs = {"warmup": (sw.run_task, warmup), "runs": (sw.run_task, tasks), "busy": (busy, tasks)}
+    jobs = {"warmup": (ex.run_task, warmup), "runs": (ex.run_task, tasks), "busy": (busy, tasks)}
     report(len(tasks), w, serial, timed_backends(backends, jobs, args.rounds))
 
 

@@ -1,20 +1,27 @@
-"""Loading and running from Python: the first two names of the public API.
+"""The public API: plain functions to load, run, sweep, compare and replay scenarios.
 
-The other three — ``sim.sweep(...)``, ``sim.compare(...)`` and ``sim.replay(...)`` — live in
-their own modules (``sim/sweep.py``, ``sim/replay.py``); ``sim.sweep`` and ``sim.replay`` are
-modules that can be called like their main function.
+``sweep``, ``compare`` and ``replay`` import their machinery (pandas, pyarrow, matplotlib,
+Dask) when first called, so ``import sim`` stays light. The full sweep and compare options are
+documented in :mod:`sim.experiments`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.records import RunResult
 from sim.runner import run_scenario
 from sim.scenario import Scenario, load
 
-__all__ = ["load_scenario", "run"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.experiments import BackendName, Progress
+    from sim.viz import ReplayAnimation
+
+__all__ = ["compare", "load_scenario", "replay", "run", "sweep"]
 
 
 def load_scenario(path: str | Path, **overrides: Any) -> Scenario:
@@ -52,3 +59,145 @@ def run(scenario: Scenario | str | Path, seed: int | None = None) -> RunResult:
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     return run_scenario(scenario, seed)[0]
+
+
+def sweep(
+    scenario: Scenario | str | Path,
+    vary: Mapping[str, Any] | None = None,
+    replications: int | None = None,
+    backend: BackendName = "pool",
+    workers: int | None = None,
+    cluster: str | None = None,
+    out: str | Path | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Run a scenario at every point of a grid, ``replications`` times each.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        The base scenario.
+    vary : mapping, optional
+        Dotted path -> values (a list, or ``"linspace(a, b, n)"`` / ``"range(a, b[, step])"``);
+        the points are the cartesian product. Defaults to the scenario's ``[sweep] vary``.
+    replications : int, optional
+        Runs per point, on seeds shared by every point. Defaults to the scenario's
+        ``[sweep] replications``.
+    backend : {"pool", "local", "dask"}
+        A local process pool, this process, or a Dask cluster.
+    workers : int, optional
+        Pool size (default: the CPU count); for ``cluster="local"``, the number of workers.
+    cluster : str, optional
+        ``"local"`` or a Dask scheduler address such as ``"tcp://host:8786"``.
+    out : path, optional
+        Save runs to ``out/runs`` as they finish (resumable), then ``out/summary.csv`` and
+        ``out/plots``.
+    progress : callable, optional
+        ``progress(done, total)``, called at the start and after each finished run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (point, replication); see :func:`sim.experiments.sweep`.
+
+    Examples
+    --------
+    >>> runs = sweep("scenarios/two-jets.toml", vary={"duration_h": [0.5, 1]},
+    ...              replications=2, backend="local")
+    >>> runs["point"].tolist(), runs["duration_h"].tolist()
+    ([0, 0, 1, 1], [0.5, 0.5, 1.0, 1.0])
+    """
+    from sim.experiments import sweep as sweep_grid
+
+    return sweep_grid(scenario, vary, replications, backend, workers, cluster, out, progress)
+
+
+def compare(
+    a: Scenario | str | Path,
+    b: Scenario | str | Path,
+    replications: int | None = None,
+    backend: BackendName = "pool",
+    workers: int | None = None,
+    cluster: str | None = None,
+    out: str | Path | None = None,
+    progress: Progress | None = None,
+    level: float = 0.95,
+) -> dict[str, Any]:
+    """Run two scenarios on the same seeds and report paired differences B − A.
+
+    Parameters
+    ----------
+    a, b : Scenario or path
+        The baseline and the alternative.
+    replications : int, optional
+        Defaults to ``a``'s ``[sweep] replications``.
+    backend, workers, cluster, out, progress
+        As for :func:`sweep`; ``out`` gets ``runs/`` and ``compare.json``.
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    dict
+        Per category the paired difference of the rate and of the count entered; see
+        :func:`sim.experiments.compare`.
+
+    Examples
+    --------
+    >>> report = compare("scenarios/two-jets.toml", "scenarios/two-jets.toml",
+    ...                  replications=2, backend="local")
+    >>> report["replications"], report["categories"]["near_miss"]["mean_diff"]
+    (2, 0.0)
+    """
+    from sim.experiments import compare as compare_paired
+
+    return compare_paired(a, b, replications, backend, workers, cluster, out, progress, level)
+
+
+def replay(
+    result: RunResult,
+    scenario: Scenario | None = None,
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    step_s: float = 60.0,
+    fps: float = 12.0,
+    follow: str | None = None,
+    labels: bool = False,
+    width: int = 1280,
+    dpi: float = 100.0,
+    trail_min: float = 6.0,
+) -> ReplayAnimation:
+    """An animated map of a run, that plays inline in Jupyter and saves as MP4, GIF or HTML.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run to replay.
+    scenario : Scenario, optional
+        Adds its keep-out zones and the deconfliction line to the map.
+    start_s, end_s, step_s, fps, follow, labels, width, dpi, trail_min
+        The window, the frames and the look: see :func:`sim.viz.replay`.
+
+    Examples
+    --------
+    >>> result = run("scenarios/two-jets.toml")
+    >>> anim = replay(result, start_s=0, end_s=600, step_s=300)
+    >>> [float(t) for t in anim.times]
+    [0.0, 300.0]
+    """
+    from sim.viz import replay as animate
+
+    return animate(
+        result,
+        scenario,
+        start_s=start_s,
+        end_s=end_s,
+        step_s=step_s,
+        fps=fps,
+        follow=follow,
+        labels=labels,
+        width=width,
+        dpi=dpi,
+        trail_min=trail_min,
+    )

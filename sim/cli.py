@@ -166,15 +166,15 @@ def sweep_command(
     set_: SetOpt = None,
 ) -> None:
     """Run a scenario over a parameter grid x replications; re-run to resume."""
-    from sim import sweep as sweeps
+    from sim import experiments
 
     with user_errors():
         scen = load_with_sets(scenario, set_)
-        plan = sweeps.plan_sweep(scen, _vary_options(vary), replications)
+        plan = experiments.plan_sweep(scen, _vary_options(vary), replications)
         _check_executor(workers, cluster)
         with _runs_bar(f"sweep {scen.name}", out) as progress:
-            outcome = sweeps.run_sweep(plan, out, "pool", workers, cluster, progress)
-    console.print(_sweep_table(sweeps.summarize_points(outcome.runs, plan), plan))
+            outcome = experiments.run_sweep(plan, out, "pool", workers, cluster, progress)
+    console.print(_sweep_table(experiments.summarize_points(outcome.runs, plan), plan))
     if outcome.ran == 0:
         console.print(f"nothing to do: all {outcome.total} runs are already in {out}/runs")
     else:
@@ -214,22 +214,22 @@ def compare_command(
     ``--set`` changes both; ``--set-a`` / ``--set-b`` one side, so one file can be compared
     with itself under another setting.
     """
-    from sim import sweep as sweeps
+    from sim import experiments
 
     with user_errors():
         a = load_with_sets(scenario_a, [*(set_ or []), *(set_a or [])])
         b = load_with_sets(scenario_b, [*(set_ or []), *(set_b or [])])
-        plan = sweeps.plan_compare(a, b, replications)
+        plan = experiments.plan_compare(a, b, replications)
         _check_executor(workers, cluster)
         with _runs_bar(f"compare {a.name} / {b.name}", out) as progress:
-            _, report = sweeps.run_compare(plan, out, "pool", workers, cluster, progress)
+            _, report = experiments.run_compare(plan, out, "pool", workers, cluster, progress)
     console.print(_compare_table(report))
     if out is not None:
         console.print(f"wrote {out}/compare.json")
 
 
 def _vary_options(vary: list[str] | None) -> dict[str, Any] | None:
-    from sim.sweep import parse_vary
+    from sim.experiments import parse_vary
 
     if not vary:
         return None
@@ -254,7 +254,7 @@ def _runs_bar(label: str, out: Path | None) -> Iterator[Any]:
 
     from rich.progress import MofNCompleteColumn
 
-    from sim.sweep import SweepError
+    from sim.experiments import SweepError
 
     resume = f" in {out}/runs; run the same command again to resume" if out else ""
     with Progress(

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from sim.stats import mean_interval, paired_difference, pooled_rate
+from sim.experiments import mean_interval, paired_difference, pooled_rate
 
 TRIALS = 2000
 # Binomial tolerance for an estimated coverage of 0.95 over TRIALS trials: 4 standard errors.

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from sim import sweep as sw
+from sim import experiments as ex
 from sim.cli import app
 from sim.errors import InputError
 from sim.scenario import load
@@ -39,14 +39,14 @@ def cli(*args: str) -> tuple[int, str]:
 
 
 def test_parse_vary_lists_forms_and_arrays() -> None:
-    assert sw.parse_vary("traffic.scale=0.5,1,2") == ("traffic.scale", [0.5, 1, 2])
-    assert sw.parse_vary("protocol=none, mou-2015") == ("protocol", ["none", "mou-2015"])
-    assert sw.parse_vary("x=linspace(0, 1, 5)") == ("x", [0.0, 0.25, 0.5, 0.75, 1.0])
-    assert sw.parse_vary("x=linspace(0, 60, 5)") == ("x", [0, 15, 30, 45, 60])
-    assert sw.parse_vary("x=range(0,60,15)") == ("x", [0, 15, 30, 45])
-    assert sw.parse_vary("x=range(0.1, 0.4, 0.1)") == ("x", [0.1, 0.2, 0.3])
-    assert sw.parse_vary("a=[20000, 30000],[1, 2]") == ("a", [[20000, 30000], [1, 2]])
-    assert sw.parse_vary('a="x,y",z') == ("a", ["x,y", "z"])
+    assert ex.parse_vary("traffic.scale=0.5,1,2") == ("traffic.scale", [0.5, 1, 2])
+    assert ex.parse_vary("protocol=none, mou-2015") == ("protocol", ["none", "mou-2015"])
+    assert ex.parse_vary("x=linspace(0, 1, 5)") == ("x", [0.0, 0.25, 0.5, 0.75, 1.0])
+    assert ex.parse_vary("x=linspace(0, 60, 5)") == ("x", [0, 15, 30, 45, 60])
+    assert ex.parse_vary("x=range(0,60,15)") == ("x", [0, 15, 30, 45])
+    assert ex.parse_vary("x=range(0.1, 0.4, 0.1)") == ("x", [0.1, 0.2, 0.3])
+    assert ex.parse_vary("a=[20000, 30000],[1, 2]") == ("a", [[20000, 30000], [1, 2]])
+    assert ex.parse_vary('a="x,y",z') == ("a", ["x,y", "z"])
 
 
 @pytest.mark.parametrize(
@@ -54,20 +54,20 @@ def test_parse_vary_lists_forms_and_arrays() -> None:
 )
 def test_parse_vary_rejects_malformed(text: str) -> None:
     with pytest.raises(InputError, match="--vary"):
-        sw.parse_vary(text)
+        ex.parse_vary(text)
 
 
 def test_grid_is_the_cartesian_product_first_path_slowest() -> None:
-    points = sw.grid({"a": [1, 2], "b": "linspace(0, 1, 3)"})
+    points = ex.grid({"a": [1, 2], "b": "linspace(0, 1, 3)"})
     assert len(points) == 6
     assert points[0] == {"a": 1, "b": 0.0} and points[3] == {"a": 2, "b": 0.0}
 
 
 def test_seeds_depend_on_scenario_seed_and_replication_only() -> None:
-    seeds = [sw.replication_seed(1, r) for r in range(50)]
+    seeds = [ex.replication_seed(1, r) for r in range(50)]
     assert len(set(seeds)) == 50
-    assert seeds == [sw.replication_seed(1, r) for r in range(50)]
-    assert sw.replication_seed(2, 0) != seeds[0]
+    assert seeds == [ex.replication_seed(1, r) for r in range(50)]
+    assert ex.replication_seed(2, 0) != seeds[0]
 
 
 # --------------------------------------------------------------------------- validation
@@ -76,16 +76,16 @@ def test_seeds_depend_on_scenario_seed_and_replication_only() -> None:
 def test_every_point_is_validated_before_running(tmp_path: Path) -> None:
     scen = load(JETS)
     with pytest.raises(InputError) as err:
-        sw.plan_sweep(scen, {"duration_h": [1, -1, 0], "traffic.scal": [1]})
+        ex.plan_sweep(scen, {"duration_h": [1, -1, 0], "traffic.scal": [1]})
     text = "\n".join(err.value.problems)
     assert "traffic.scal" in text
     with pytest.raises(InputError) as err:
-        sw.plan_sweep(scen, {"duration_h": [1, -1]})
+        ex.plan_sweep(scen, {"duration_h": [1, -1]})
     assert "duration_h" in err.value.problems[0] and "-1" in err.value.problems[0]
     with pytest.raises(InputError, match="seed"):
-        sw.plan_sweep(scen, {"seed": [1, 2]})
+        ex.plan_sweep(scen, {"seed": [1, 2]})
     with pytest.raises(InputError, match="replications"):
-        sw.plan_sweep(scen, {}, replications=0)
+        ex.plan_sweep(scen, {}, replications=0)
 
 
 def test_cli_reports_bad_vary_in_one_line_and_runs_nothing(tmp_path: Path) -> None:
@@ -110,16 +110,16 @@ def test_backends_give_identical_rows() -> None:
     """In-process, a 2-process pool and a Dask LocalCluster of 2 workers: same rows."""
     scen = load(MOU, {"duration_h": 4})
     vary = {"traffic.scale": [1, 2]}
-    local = sw.sweep(scen, vary=vary, replications=3, backend="local")
-    pool = sw.sweep(scen, vary=vary, replications=3, backend="pool", workers=2)
-    dask = sw.sweep(scen, vary=vary, replications=3, cluster="local", workers=2)
+    local = ex.sweep(scen, vary=vary, replications=3, backend="local")
+    pool = ex.sweep(scen, vary=vary, replications=3, backend="pool", workers=2)
+    dask = ex.sweep(scen, vary=vary, replications=3, cluster="local", workers=2)
     assert len(local) == 6 and local["flights"].gt(0).all()
     pd.testing.assert_frame_equal(without_wall(local), without_wall(pool))
     pd.testing.assert_frame_equal(without_wall(local), without_wall(dask))
     # Common random numbers: replication r has the same seed at every point.
     seeds = local.pivot(index="replication", columns="point", values="seed")
     assert (seeds[0] == seeds[1]).all()
-    assert local["seed"].tolist()[:3] == [sw.replication_seed(scen.seed, r) for r in range(3)]
+    assert local["seed"].tolist()[:3] == [ex.replication_seed(scen.seed, r) for r in range(3)]
 
 
 # --------------------------------------------------------------------------- store
@@ -213,12 +213,12 @@ def fake_row(point: int, replication: int, **figures: float) -> dict[str, float]
 def test_store_grows_columns_and_rewrites_saved_parts(tmp_path: Path) -> None:
     """A figure first seen in a later chunk becomes a column of every part (0 where absent);
     a fractional value widens an integer column; a rewrite cut short is finished on open."""
-    plan = sw.plan_sweep(load(JETS), {"duration_h": [0.5, 1]}, 2)
-    with sw.RunStore(tmp_path).session(plan) as store:
+    plan = ex.plan_sweep(load(JETS), {"duration_h": [0.5, 1]}, 2)
+    with ex.RunStore(tmp_path).session(plan) as store:
         store.write([plan.row(fake_row(0, 0))])
         store.write([plan.row(fake_row(0, 1, effect_new=3))])
         store.write([plan.row(fake_row(1, 0, effect_new=1.5))])
-    runs = sw.tidy(pd.read_parquet(tmp_path / "runs"))
+    runs = ex.tidy(pd.read_parquet(tmp_path / "runs"))
     assert runs["effect_new"].tolist() == [0.0, 3.0, 1.5]
     assert runs["comms_radio_call"].tolist() == [0, 0, 0]
     assert runs["duration_h"].tolist() == [0.5, 0.5, 1.0]
@@ -228,7 +228,7 @@ def test_store_grows_columns_and_rewrites_saved_parts(tmp_path: Path) -> None:
     # A part left with the old columns (killed mid-rewrite) is conformed on the next open.
     old = pq.read_table(tmp_path / "runs" / "part-000000.parquet").drop_columns(["effect_new"])
     pq.write_table(old, tmp_path / "runs" / "part-000000.parquet")
-    with sw.RunStore(tmp_path).session(plan) as store:
+    with ex.RunStore(tmp_path).session(plan) as store:
         assert store.done_keys() == {(0, 0), (0, 1), (1, 0)}
     assert pd.read_parquet(tmp_path / "runs")["effect_new"].notna().all()
 
@@ -269,7 +269,7 @@ def test_interrupted_sweep_resumes_to_the_same_dataset(tmp_path: Path) -> None:
     assert f"{80 - len(saved)} new" in resumed.stdout.replace("\n", " ")
     got = pd.read_parquet(out / "runs").sort_values(["point", "replication"])
     scen = load(MOU, {"protocol": "none", "duration_h": 8})
-    ref = sw.sweep(scen, vary={"traffic.scale": [0.5, 1]}, replications=40, workers=2)
+    ref = ex.sweep(scen, vary={"traffic.scale": [0.5, 1]}, replications=40, workers=2)
     assert len(got) == 80 and not got.duplicated(["point", "replication"]).any()
     pd.testing.assert_frame_equal(without_wall(got), without_wall(ref))
 
@@ -302,7 +302,7 @@ def test_compare_with_itself_is_zero_and_not_significant(tmp_path: Path) -> None
 
 def test_compare_doubled_traffic_increases_separation_significantly() -> None:
     base = load(MOU, {"protocol": "none"})
-    report = sw.compare(base, base.with_overrides({"traffic.scale": 2}), replications=16, workers=2)
+    report = ex.compare(base, base.with_overrides({"traffic.scale": 2}), replications=16, workers=2)
     sep = report["categories"]["separation"]
     assert sep["counts"]["mean_diff"] > 0 and sep["counts"]["significant"]
     assert sep["counts"]["ci_low"] > 0
@@ -313,7 +313,7 @@ def test_compare_doubled_traffic_increases_separation_significantly() -> None:
 @pytest.mark.slow
 def test_compare_none_with_mou_over_200_replications(tmp_path: Path) -> None:
     """The headline comparison: the MOU lowers the near-miss rate of the default day."""
-    from sim.sweep import compare
+    from sim.experiments import compare
 
     a = load("scenarios/mou-2015.toml", {"protocol": "none"})
     b = load("scenarios/mou-2015.toml")

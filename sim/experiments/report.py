@@ -1,0 +1,110 @@
+"""What finished runs report: rate summaries per sweep point, paired differences of a compare."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.experiments.plan import SweepPlan
+from sim.experiments.stats import mean_interval, paired_difference, pooled_rate
+from sim.output import atomic_write
+from sim.scenario import Scenario
+
+
+def summarize_points(runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -> pd.DataFrame:
+    """Per point: varied values, ``n``, and per category the mean rate with its t-interval
+    (between replications) and the pooled rate with its exact Poisson interval.
+
+    Columns per category ``c``: ``mean_rate_c``, ``mean_rate_c_ci_low``,
+    ``mean_rate_c_ci_high``, ``pooled_rate_c``, ``pooled_rate_c_ci_low``,
+    ``pooled_rate_c_ci_high`` and ``entered_c`` (total count).
+    """
+    out = []
+    for point in plan.points:
+        sub = runs[runs["point"] == point.index]
+        row: dict[str, Any] = {
+            "point": point.index,
+            **plan.display_values(point.index),
+            "n": len(sub),
+            "flight_hours": float(sub["flight_hours"].sum()),
+        }
+        for c in plan.categories:
+            row.update(_category_summary(sub, c, level))
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _category_summary(sub: pd.DataFrame, c: str, level: float) -> dict[str, Any]:
+    mean = mean_interval(sub[f"rate_{c}"].to_numpy(dtype=float), level)
+    pooled = pooled_rate(
+        sub[f"entered_{c}"].to_numpy(dtype=float),
+        sub["flight_hours"].to_numpy(dtype=float),
+        level=level,
+    )
+    return {
+        f"mean_rate_{c}": mean.mean,
+        f"mean_rate_{c}_ci_low": mean.low,
+        f"mean_rate_{c}_ci_high": mean.high,
+        f"pooled_rate_{c}": pooled.mean,
+        f"pooled_rate_{c}_ci_low": pooled.low,
+        f"pooled_rate_{c}_ci_high": pooled.high,
+        f"entered_{c}": int(sub[f"entered_{c}"].sum()),
+    }
+
+
+def write_summary(summary: pd.DataFrame, out: str | Path) -> Path:
+    """``DIR/summary.csv`` (atomically)."""
+    path = Path(out) / "summary.csv"
+    atomic_write(path, summary.to_csv(index=False, lineterminator="\n"))
+    return path
+
+
+def compare_report(runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -> dict[str, Any]:
+    """Paired differences B − A per category, of the rate and of the count entered.
+
+    ``significant`` is true when the ``level`` interval of the mean difference excludes 0.
+    """
+    a = runs[runs["point"] == 0].sort_values("replication")
+    b = runs[runs["point"] == 1].sort_values("replication")
+    if a["replication"].tolist() != b["replication"].tolist():
+        raise ValueError("compare: the two arms do not have the same replications")
+    cats = {}
+    for c in plan.categories:
+        rate = paired_difference(a[f"rate_{c}"], b[f"rate_{c}"], level)
+        count = paired_difference(a[f"entered_{c}"], b[f"entered_{c}"], level)
+        cats[c] = {
+            **_diff_fields(rate.as_dict()),
+            "counts": {
+                **_diff_fields(count.as_dict()),
+                "total_a": int(a[f"entered_{c}"].sum()),
+                "total_b": int(b[f"entered_{c}"].sum()),
+            },
+        }
+    return {
+        "a": _describe(plan.points[0].scenario),
+        "b": _describe(plan.points[1].scenario),
+        "replications": plan.replications,
+        "level": level,
+        "seeds": plan.seeds,
+        "flight_hours": {
+            "mean_a": float(a["flight_hours"].mean()),
+            "mean_b": float(b["flight_hours"].mean()),
+        },
+        "categories": cats,
+    }
+
+
+def _diff_fields(d: dict[str, Any]) -> dict[str, Any]:
+    renamed = {"low": "ci_low", "high": "ci_high"}
+    return {renamed.get(k, k): _finite_or_none(v) for k, v in d.items()}
+
+
+def _finite_or_none(v: Any) -> Any:
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
+def _describe(s: Scenario) -> dict[str, Any]:
+    return {"scenario": s.name, "protocol": s.protocol.name, "path": s.path, "seed": s.seed}
