@@ -126,6 +126,9 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
     t.add_column("entered", justify="right")
     t.add_column("rate / 1,000 fh", justify="right")
     t.add_column("95 % interval", justify="right")
+    by_cause = summary.get("encounters_entered_by_cause", {})
+    for cause in by_cause:
+        t.add_column(cause, justify="right")
     for name, r in summary["rates_per_1000_fh"].items():
         t.add_row(
             name,
@@ -133,10 +136,13 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
             str(r["count"]),
             f"{r['rate']:.2f}",
             f"{r['ci_low']:.2f} - {r['ci_high']:.2f}",
+            *(str(counts[name]) for counts in by_cause.values()),
         )
     t.caption = (
         "graded: encounters whose most severe cylinder is this one; entered: this one "
-        "or worse (the rate counts these); exact Poisson interval"
+        "or worse (the rate counts these); exact Poisson interval; chance, intercept: the "
+        "encounters entered by independent plans crossing, and by one aircraft intercepting "
+        "or shadowing the other"
     )
     return t
 
@@ -324,23 +330,28 @@ def _compare_table(report: dict[str, Any]) -> Table:
     for col in ("rate A", "rate B", "B - A [95 %]", "sig.", "count A", "count B"):
         t.add_column(col, justify="right", no_wrap=col.startswith("B"))
     for name, c in report["categories"].items():
-        diff = _num(c["mean_diff"], "+.2f")
-        if c["ci_low"] is not None:
-            diff += f" [{c['ci_low']:+.2f}, {c['ci_high']:+.2f}]"
-        t.add_row(
-            name,
-            _num(c["mean_a"]),
-            _num(c["mean_b"]),
-            diff,
-            "yes" if c["significant"] else "no",
-            str(c["counts"]["total_a"]),
-            str(c["counts"]["total_b"]),
-        )
+        t.add_row(name, *_compare_cells(c))
+        for cause, d in c.get("by_cause", {}).items():
+            t.add_row(f"  {cause}", *_compare_cells(d))
     t.caption = (
         "rates per 1,000 flight hours; sig.: the interval excludes 0; "
         "counts: encounters entering the cylinder"
     )
     return t
+
+
+def _compare_cells(c: dict[str, Any]) -> list[str]:
+    diff = _num(c["mean_diff"], "+.2f")
+    if c["ci_low"] is not None:
+        diff += f" [{c['ci_low']:+.2f}, {c['ci_high']:+.2f}]"
+    return [
+        _num(c["mean_a"]),
+        _num(c["mean_b"]),
+        diff,
+        "yes" if c["significant"] else "no",
+        str(c["counts"]["total_a"]),
+        str(c["counts"]["total_b"]),
+    ]
 
 
 def _plus_minus(mean: float, high: float) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator
 
 import simpy
 
-from sim import geo
+from sim import causes, geo
 from sim.encounters import DEFAULT_CATEGORIES, Category, Detector, Leg
 from sim.events import Event
 from sim.plans import Point
@@ -59,7 +59,7 @@ def simulate(
     env = simpy.Environment()
     detector = Detector(categories_of(scenario), scenario.encounters.pairs, to_latlon=_latlon)
     recorder = Recorder(registry.event_kinds().values())
-    run = Run(env, scenario.protocol, detector, recorder, streams)
+    run = Run(env, scenario.protocol, detector, recorder, streams, fly=fly)
     for plan in plans:
         run.add_flight(plan)
     registry.install(run)  # the rules react to plans before anyone flies
@@ -72,7 +72,8 @@ def simulate(
             progress(k / PROGRESS_STEPS)
     for flight in run.airborne():
         land(run, flight)
-    encounters = detector.finish()
+    formation_of = {f.id: f.plan.formation for f in run.flights.values()}
+    encounters = causes.label(detector.finish(), run.intervals, formation_of)
     events = tuple(sorted(run.recorder.events, key=lambda e: e.t_s))
     tallies = registry.flight_tallies()
     records = [f.record for f in run.flights.values() if not math.isnan(f.record.takeoff_s)]
@@ -117,11 +118,12 @@ def fly(run: Run, flight: Flight) -> Generator[simpy.Event, object, None]:
     flight.record.held_s = env.now - plan.depart_s
     flight.position = flight.route.pop(0)
     run.in_air[flight.id] = flight
-    while flight.route:
-        leg = start_leg(run, flight, flight.route[0])
+    while (step := flight.next_leg(env.now)) is not None:
+        dest, duration_s = step
+        leg = start_leg(run, flight, dest, duration_s)
         try:
             yield env.timeout(leg.duration_s)
-            flight.position = flight.route.pop(0)
+            flight.arrive(dest)
         except simpy.Interrupt:
             # The route ahead was replaced: carry on from where the aircraft is now.
             flight.position = leg.position_at(env.now)
@@ -129,13 +131,15 @@ def fly(run: Run, flight: Flight) -> Generator[simpy.Event, object, None]:
     land(run, flight)
 
 
-def start_leg(run: Run, flight: Flight, dest: Point) -> Leg:
-    """Begin a straight leg from the current position to ``dest`` and hand it to the detector."""
+def start_leg(run: Run, flight: Flight, dest: Point, duration_s: float | None = None) -> Leg:
+    """Begin a straight leg from the current position to ``dest`` (at the plan's speed unless
+    ``duration_s`` is given) and hand it to the detector."""
     t0 = run.env.now
     assert flight.position is not None
     x0, y0, z0 = flight.position
-    dist = math.hypot(dest[0] - x0, dest[1] - y0)
-    leg = Leg(t0, t0 + dist / flight.plan.speed_mps, x0, y0, z0, *dest)
+    if duration_s is None:
+        duration_s = math.hypot(dest[0] - x0, dest[1] - y0) / flight.plan.speed_mps
+    leg = Leg(t0, t0 + duration_s, x0, y0, z0, *dest)
     flight.leg = leg
     run.detector.add_leg(flight.id, flight.side, leg)
     run.legs.append((flight.id, leg))

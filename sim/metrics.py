@@ -12,6 +12,7 @@ from typing import Any
 
 from scipy import stats
 
+from sim.causes import CAUSES
 from sim.protocol import registry
 from sim.records import RunResult
 from sim.version import __version__
@@ -69,6 +70,80 @@ def rates(result: RunResult, level: float = 0.95) -> dict[str, dict[str, float]]
     return out
 
 
+def causes_of(result: RunResult) -> tuple[str, ...]:
+    """The causes summaries report: chance and intercept always, others when they occur."""
+    seen = {e.cause for e in result.encounters}
+    return tuple(c for c in CAUSES if c in ("chance", "intercept") or c in seen)
+
+
+def entered_by_cause(result: RunResult) -> dict[str, dict[str, int]]:
+    """Encounters that entered each cylinder, per cause (``chance``, ``intercept``, ...)."""
+    names = [cat.name for cat in result.categories]
+    rank = {name: i for i, name in enumerate(names)}
+    out = {}
+    for cause in causes_of(result):
+        grades = Counter(rank[e.category] for e in result.encounters if e.cause == cause)
+        out[cause] = {
+            name: int(sum(grades[j] for j in range(i + 1))) for i, name in enumerate(names)
+        }
+    return out
+
+
+def rates_by_cause(result: RunResult, level: float = 0.95) -> dict[str, dict[str, Any]]:
+    """Per cause, the rate per 1,000 flight hours of entering each cylinder, with its interval."""
+    fh = flight_hours(result)
+    out: dict[str, dict[str, Any]] = {}
+    for cause, counts in entered_by_cause(result).items():
+        out[cause] = {}
+        for name, k in counts.items():
+            lo, hi = poisson_interval(k, fh / PER_FH, level)
+            rate = k / fh * PER_FH if fh > 0 else float("nan")
+            out[cause][name] = {"count": k, "rate": rate, "ci_low": lo, "ci_high": hi}
+    return out
+
+
+def formation_encounters(result: RunResult) -> dict[str, int]:
+    """Encounters counted per pair of formations: overlapping encounters between members of
+    the same two formations (a single aircraft is a formation of one) are one event, graded
+    by the most severe cylinder any member pair entered.
+
+    Examples
+    --------
+    >>> from sim.encounters import DEFAULT_CATEGORIES, Encounter
+    >>> from sim.records import FlightRecord
+    >>> def enc(a, b, cat, t0, t1):
+    ...     return Encounter(a, b, "coalition", "russia", cat, t0, t1, t0, 0.0, 0.0,
+    ...                      0.0, 0.0, 0.0, 0.0)
+    >>> fl = [FlightRecord(i, "", "", "", "", "", "", 0.0, formation=f)
+    ...       for i, f in (("A", "A"), ("A-2", "A"), ("B", ""))]
+    >>> r = RunResult("s", "p", 1, 24.0, "", DEFAULT_CATEGORIES, tuple(fl), (),
+    ...               (enc("A", "B", "separation", 0, 60), enc("A-2", "B", "near_miss", 30, 90),
+    ...                enc("A", "B", "separation", 500, 560)), ())
+    >>> formation_encounters(r)
+    {'nmac': 0, 'near_miss': 1, 'separation': 1}
+    """
+    unit = {f.id: f.formation or f.id for f in result.flights}
+    rank = {cat.name: i for i, cat in enumerate(result.categories)}
+    by_pair: dict[tuple[str, str], list[tuple[float, float, int]]] = {}
+    for e in result.encounters:
+        fa, fb = unit.get(e.a_id, e.a_id), unit.get(e.b_id, e.b_id)
+        by_pair.setdefault((min(fa, fb), max(fa, fb)), []).append(
+            (e.t_start_s, e.t_end_s, rank[e.category])
+        )
+    graded: Counter[int] = Counter()
+    for items in by_pair.values():
+        items.sort()
+        end, worst = items[0][1], items[0][2]
+        for t0, t1, r in items[1:]:
+            if t0 <= end:
+                end, worst = max(end, t1), min(worst, r)
+                continue
+            graded[worst] += 1
+            end, worst = t1, r
+        graded[worst] += 1
+    return {cat.name: int(graded.get(i, 0)) for i, cat in enumerate(result.categories)}
+
+
 def comms_figures(result: RunResult) -> dict[str, float]:
     """Counts of each kind of protocol event, and the mechanisms' communication figures."""
     kinds = Counter(e.kind for e in result.events)
@@ -111,6 +186,9 @@ def summarize(
         "encounters": graded_counts(result),
         "encounters_entered": entered_counts(result),
         "rates_per_1000_fh": rates(result),
+        "encounters_entered_by_cause": entered_by_cause(result),
+        "rates_per_1000_fh_by_cause": rates_by_cause(result),
+        "formation_encounters": formation_encounters(result),
         "comms": comms_figures(result),
         "protocol_effects": protocol_figures(result),
         "wall_s": wall_s,

@@ -29,3 +29,12 @@ class FlightPlan:
     explicit: bool = False
     group: str = ""
     """Flights launched together (a cruise-missile salvo) share a group; notified as one."""
+    formation: str = ""
+    """The id of the formation's lead (its own id for the lead); empty for a single aircraft."""
+    aim: int = -1
+    """Index of the aim point among ``points`` (-1: the first station point)."""
+
+    @property
+    def aim_index(self) -> int:
+        """Index of the point the sortie is aimed at (a strike's target, a station's centre)."""
+        return self.aim if self.aim >= 0 else self.station[0]

@@ -24,6 +24,7 @@ FLIGHT_COLUMNS = (
     "takeoff_s",
     "landing_s",
     "flight_hours",
+    "formation",
     "rerouted",
     "held_s",
     "manoeuvres",
@@ -46,6 +47,8 @@ class FlightRecord:
     target: str
     takeoff_s: float
     landing_s: float = float("nan")
+    formation: str = ""
+    """The formation's lead (its own id for the lead); empty for a single aircraft."""
     rerouted: bool = False
     held_s: float = 0.0
     manoeuvres: int = 0

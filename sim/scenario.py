@@ -61,6 +61,16 @@ class FlightSpec(Strict):
     route: list[Waypoint] = Field(min_length=2)
 
 
+class EscortSpec(Strict):
+    """Fighters that fly with a stream's formations (a strike package's escort)."""
+
+    type: str
+    size: int = Field(2, ge=1, le=4, description="escort aircraft per package")
+    share: float = Field(1.0, ge=0, le=1, description="share of the formations escorted")
+    above_ft: float = Field(5000.0, ge=0, description="at least this far above the package")
+    trail_nm: float = Field(2.0, ge=0, description="this far behind the package's lead")
+
+
 class SortieStream(Strict):
     """Generated sorties: a Poisson stream of one type and mission from one base."""
 
@@ -78,6 +88,10 @@ class SortieStream(Strict):
     from_h: float = Field(0.0, ge=0, description="first hour of the day this stream flies")
     to_h: float = Field(24.0, gt=0, description="last hour of the day this stream flies")
     salvo: int = Field(1, ge=1, description="missiles per launch (cruise_missile) or ship count")
+    formation_size: int | None = Field(
+        None, ge=1, le=4, description="aircraft per formation; the type's table if absent"
+    )
+    escort: EscortSpec | None = None
 
     @model_validator(mode="after")
     def _window(self) -> SortieStream:
@@ -248,6 +262,8 @@ def reference_problems(s: Scenario, path: Path) -> list[str]:
     for i, st in enumerate(s.traffic.sorties):
         check(f"traffic.sorties[{i}].base", places.find_place, st.base)
         check(f"traffic.sorties[{i}].type", aircraft.find_type, st.type)
+        if st.escort is not None:
+            check(f"traffic.sorties[{i}].escort.type", aircraft.find_type, st.escort.type)
         for j, target in enumerate(st.targets):
             check(f"traffic.sorties[{i}].targets[{j}]", places.find_place, target)
     for i, f in enumerate(s.flights):

@@ -15,10 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sim.causes import Interval
 from sim.events import NO_INFO, EventInfo, EventKind
 from sim.records import FlightRecord, Recorder
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
+
     import simpy
 
     from sim.encounters import Detector, Leg
@@ -26,7 +29,11 @@ if TYPE_CHECKING:
     from sim.protocol.spec import ProtocolBase
     from sim.streams import Streams
 
-__all__ = ["CORE_EVENTS", "Flight", "Hold", "Manoeuvre", "Reroute", "Run"]
+__all__ = ["CORE_EVENTS", "Flight", "Hold", "Manoeuvre", "Pilot", "Reroute", "Run"]
+
+Pilot = Callable[["Flight", float], "tuple[Point, float] | None"]
+"""Flies a flight leg by leg: given the flight and the time, the point to fly to next and how
+long the leg takes (seconds), or ``None`` to hand the flight back to its route."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,11 @@ class Flight:
     position: Point | None = None
     leg: Leg | None = None
     process: simpy.Process | None = None
+    pilot: Pilot | None = None
+    """While set, it chooses each leg (a pursuit); the route ahead waits until it lets go."""
+    version: int = 0
+    """Counts the changes to the plan ahead (reroutes, manoeuvres, pursuits): a prediction
+    made from the plan holds while the version it was made with does."""
 
     @property
     def id(self) -> str:
@@ -84,6 +96,11 @@ class Flight:
     @property
     def side(self) -> str:
         return self.plan.side
+
+    @property
+    def unit(self) -> str:
+        """The formation it flies in (its lead's id), or its own id when it flies alone."""
+        return self.plan.formation or self.plan.id
 
     @property
     def airborne(self) -> bool:
@@ -138,9 +155,38 @@ class Flight:
         self.run.emit("manoeuvre", self.side, self.id, other_id, info=info)
         self._turn(list(ahead))
 
+    def pursue(self, pilot: Pilot) -> None:
+        """From now on fly the legs ``pilot`` chooses, until it returns ``None``.
+
+        Nothing is logged here: the mechanism that gives chase logs its start and its end. The
+        route ahead is kept and flown again once the pilot lets go.
+        """
+        self.pilot = pilot
+        self.version += 1
+        if self.airborne:
+            self._wake()
+
+    def next_leg(self, now: float) -> tuple[Point, float | None] | None:
+        """Where to fly next and in how long (``None``: at the plan's speed), or ``None`` when
+        there is nowhere left to go (the flight lands)."""
+        if self.pilot is not None:
+            step = self.pilot(self, now)
+            if step is not None:
+                return step
+            self.pilot = None
+            self.version += 1
+        return (self.route[0], None) if self.route else None
+
+    def arrive(self, dest: Point) -> None:
+        """The leg to ``dest`` is flown: a waypoint of the route is done."""
+        self.position = dest
+        if self.route and self.route[0] is dest:
+            self.route.pop(0)
+
     def _turn(self, ahead: list[Point]) -> None:
         """Replace the waypoints ahead and wake the flight so it turns now."""
         self.route = ahead
+        self.version += 1
         self._wake()
 
     def _wake(self) -> None:
@@ -166,6 +212,12 @@ class Run:
     legs: list[tuple[str, Leg]] = field(default_factory=list)
     on_leg: list[Callable[[Flight], None]] = field(default_factory=list)
     services: dict[str, Any] = field(default_factory=dict)
+    intervals: list[Interval] = field(default_factory=list)
+    """Pairs brought together on purpose, and when (the causes of their encounters)."""
+    engaged: set[tuple[str, str]] = field(default_factory=set)
+    """Pairs (sorted ids) one of which is intercepting or shadowing the other right now."""
+    fly: Callable[[Run, Flight], Generator[simpy.Event, object, None]] | None = None
+    """How a flight flies (the engine's process), for flights launched during the run."""
 
     def add_flight(self, plan: FlightPlan) -> Flight:
         """Register a planned flight (not yet flying)."""
@@ -178,9 +230,20 @@ class Run:
             plan.base,
             plan.target,
             takeoff_s=math.nan,
+            formation=plan.formation,
         )
         flight = Flight(self, plan, plan.depart_s, list(plan.points), record)
         self.flights[plan.id] = flight
+        return flight
+
+    def launch(self, plan: FlightPlan) -> Flight:
+        """Add a flight during the run (an alert launch) and start flying it."""
+        if plan.id in self.flights:
+            raise ValueError(f"flight id {plan.id!r} is taken")
+        if self.fly is None:
+            raise RuntimeError("this run cannot launch flights (no engine attached)")
+        flight = self.add_flight(plan)
+        flight.process = self.env.process(self.fly(self, flight))
         return flight
 
     def airborne(self, side: str | None = None) -> list[Flight]:

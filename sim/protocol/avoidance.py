@@ -8,7 +8,7 @@ areas) and the deconfliction line (the corridor of a notified crossing).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -25,12 +25,20 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class TimedArea:
-    """An area to keep clear of during ``[from_s, to_s]`` (the whole run for standing zones)."""
+    """An area to keep clear of during ``[from_s, to_s]`` (the whole run for standing zones),
+    between ``floor_m`` and ``ceiling_m`` (every altitude by default)."""
 
     name: str
     geometry: BaseGeometry
     from_s: float = 0.0
     to_s: float = math.inf
+    floor_m: float = -math.inf
+    ceiling_m: float = math.inf
+
+    @property
+    def all_altitudes(self) -> bool:
+        """Whether the block has neither floor nor ceiling."""
+        return self.floor_m == -math.inf and self.ceiling_m == math.inf
 
 
 def schedule(start: Point, route: list[Point], t0: float, speed: float) -> np.ndarray:
@@ -43,21 +51,42 @@ def schedule(start: Point, route: list[Point], t0: float, speed: float) -> np.nd
 def crosses_during(
     start: Point, route: list[Point], t0: float, speed: float, area: TimedArea
 ) -> bool:
-    """Whether the planned path enters ``area`` while the area is active.
+    """Whether the planned path enters ``area`` while the area is active, inside its block.
 
     Each straight segment is tested against the area (Shapely, vectorised); a segment counts if
-    it touches the area and its time span overlaps the area's window.
+    it touches the area, its time span overlaps the area's window, and the altitude it flies
+    while over the area (linear along the segment) reaches into ``[floor_m, ceiling_m]``.
     """
     if not route:
         return False
     times = schedule(start, route, t0, speed)
-    pts = np.array([start, *route], dtype=float)[:, :2]
+    pts = np.array([start, *route], dtype=float)
     active = (times[1:] >= area.from_s) & (times[:-1] <= area.to_s)
+    if not area.all_altitudes:  # cheap first: the whole segment's altitudes
+        z0, z1 = pts[:-1, 2], pts[1:, 2]
+        active &= (np.maximum(z0, z1) >= area.floor_m) & (np.minimum(z0, z1) <= area.ceiling_m)
     if not active.any():
         return False
     idx = np.nonzero(active)[0]
-    segments = shapely.linestrings(np.stack([pts[idx], pts[idx + 1]], axis=1))
-    return bool(shapely.intersects(segments, area.geometry).any())
+    segments = shapely.linestrings(np.stack([pts[idx, :2], pts[idx + 1, :2]], axis=1))
+    hit = shapely.intersects(segments, area.geometry)
+    if area.all_altitudes or not hit.any():
+        return bool(hit.any())
+    return any(
+        _over_area_in_block(pts[i], pts[i + 1], seg, area)
+        for i, seg in zip(idx[hit], segments[hit], strict=True)
+    )
+
+
+def _over_area_in_block(a: np.ndarray, b: np.ndarray, seg: BaseGeometry, area: TimedArea) -> bool:
+    """Whether the segment from ``a`` to ``b`` is inside the block while over the area."""
+    cut = shapely.get_coordinates(shapely.intersection(seg, area.geometry))
+    length = math.hypot(b[0] - a[0], b[1] - a[1])
+    if len(cut) == 0 or length == 0:
+        return bool(area.floor_m <= a[2] <= area.ceiling_m)
+    f = np.hypot(cut[:, 0] - a[0], cut[:, 1] - a[1]) / length
+    z = a[2] + f * (b[2] - a[2])
+    return bool(z.max() >= area.floor_m and z.min() <= area.ceiling_m)
 
 
 def detour(
@@ -138,14 +167,15 @@ def keep_clear(
     by: str,
     key: str,
 ) -> None:
-    """Reroute (or hold) ``side``'s flights whose plans cross ``area`` while it is active.
+    """Reroute (or hold) ``side``'s flights whose plans cross ``area`` while it is active
+    (and, when the area has an altitude block, at an altitude inside it).
 
     Each flight complies with probability ``compliance``, drawn from the stream of the
     mechanism ``by`` and keyed by the area and the flight, so whether a flight complies never
     depends on what else happened in the run.
     """
     now = run.env.now
-    grown = TimedArea(area.name, area.geometry.buffer(buffer_m), area.from_s, area.to_s)
+    grown = replace(area, geometry=area.geometry.buffer(buffer_m))
     x0, y0, x1, y1 = grown.geometry.bounds
     router: Router | None = None  # one visibility graph for every flight sent around the area
     for _, f in sorted(run.flights.items()):
@@ -160,7 +190,7 @@ def keep_clear(
         start, route, t0 = ahead_of(f, now)
         if not crosses_during(start, route, t0, f.plan.speed_mps, grown):
             continue
-        if compliance < 1.0 and run.streams.uniform(by, "comply", key, f.id) >= compliance:
+        if compliance < 1.0 and run.streams.uniform(by, "comply", key, f.unit) >= compliance:
             continue
         if action == "hold" and not f.airborne:
             f.hold(area.to_s, by, key)

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from sim.events import EventInfo, EventKind
 from sim.protocol.mechanism import Mechanism, ZoneRef
-from sim.protocol.spec import MechanismSpec, Provenance, ZoneSpec
+from sim.protocol.spec import MechanismSpec, Probability, Provenance, Side, ZoneSpec
 from sim.protocol.watch import Rule, Watch, climb_away, covered, manoeuvrable, watch_of
 from sim.units import FT, MIN, NM
 
@@ -42,6 +42,19 @@ class SeparationSpec(MechanismSpec):
     floor_ft: float = Field(500.0, ge=0, description="lowest altitude a manoeuvre goes to")
     awacs_coverage: list[ZoneSpec] = Field(default_factory=list)
     ground_coverage: list[ZoneSpec] = Field(default_factory=list)
+    plan_aware: bool = Field(False, description="look along the plans, not only current legs")
+    allowance_min: float = Field(
+        0.0, ge=0, description="a predicted loss of the rule this short is allowed"
+    )
+    allowance_floor_nm: float = Field(1.0, ge=0, description="... if it stays this far apart")
+    allowance_floor_ft: float = Field(1000.0, ge=0, description="... or this far above or below")
+    p_track: dict[Side, Probability] = Field(
+        default_factory=dict,
+        description="P(a side's controller holds a track on a given aircraft of the other side)",
+    )
+    track_delay_s: dict[Side, float] = Field(
+        default_factory=dict, description="extra time a side's controller needs to sort it out"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +91,10 @@ def install(run: Run, spec: SeparationSpec) -> None:
         spec.lookahead_min * MIN,
         spec.cooldown_min * MIN,
         act,
+        plan_aware=spec.plan_aware,
+        allowance_s=spec.allowance_min * MIN,
+        allowance_floor_m=spec.allowance_floor_nm * NM,
+        allowance_floor_height_m=spec.allowance_floor_ft * FT,
     )
     watch_of(run).add(rule)
 
@@ -89,22 +106,33 @@ def controllers(
     a: Flight,
     b: Flight,
 ) -> Generator[simpy.Event, object, None]:
-    """Each side's controller that sees its own aircraft turns it away."""
-    acting = []
+    """Each side's controller that sees its own aircraft, and holds a track on the other,
+    turns its aircraft away (later when the other is hard to sort out: no transponder)."""
     for own, other in sorted(((a, b), (b, a)), key=lambda p: p[0].id):
         if own.side not in seen or not covered(seen[own.side], own, run.env.now):
             continue
-        run.emit("controller_alert", own.side, own.id, other.id, info=Alert("separation"))
-        acting.append((own, other))
-    if not acting:
-        return
+        p_track = spec.p_track.get(own.side, 1.0)  # type: ignore[call-overload]
+        track = run.streams.uniform("separation", "track", own.side, other.id)
+        if p_track < 1.0 and track >= p_track:
+            continue
+        delay = spec.track_delay_s.get(own.side, 0.0)  # type: ignore[call-overload]
+        run.env.process(_instruct(run, spec, own, other, delay))
+    return
+    yield  # the instructions run as processes of their own, side by side
+
+
+def _instruct(
+    run: Run, spec: SeparationSpec, own: Flight, other: Flight, delay_s: float
+) -> Generator[simpy.Event, object, None]:
+    """After ``delay_s``, alert ``own``; after the controller's delay, it climbs away."""
+    if delay_s > 0:
+        yield run.env.timeout(delay_s)
+    run.emit("controller_alert", own.side, own.id, other.id, info=Alert("separation"))
     yield run.env.timeout(spec.controller_delay_s)
-    now = run.env.now
-    for own, other in acting:
-        if manoeuvrable(own):
-            change, floor = spec.altitude_change_ft * FT, spec.floor_ft * FT
-            route, dz = climb_away(own, other, now, change, floor)
-            own.manoeuvre(route, "separation", other.id, dz_m=dz)
+    if manoeuvrable(own):
+        change, floor = spec.altitude_change_ft * FT, spec.floor_ft * FT
+        route, dz = climb_away(own, other, run.env.now, change, floor)
+        own.manoeuvre(route, "separation", other.id, dz_m=dz)
 
 
 def _zones(spec: SeparationSpec) -> list[ZoneRef]:

@@ -8,6 +8,7 @@ per flight); every entry into a zone that still happens is logged as a ``zone_vi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,11 +16,11 @@ import shapely
 from pydantic import Field
 
 from sim.events import EventInfo, EventKind
-from sim.protocol.avoidance import detour
+from sim.protocol.avoidance import TimedArea, crosses_during, detour
 from sim.protocol.fences import Fence, watch
 from sim.protocol.mechanism import FlightTally, Mechanism, TableRow, ZoneRef
 from sim.protocol.spec import MechanismSpec, Probability, Provenance, ZoneSpec
-from sim.units import NM
+from sim.units import FT, NM
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
@@ -57,12 +58,22 @@ ZONE_VIOLATION = EventKind(
 def install(run: Run, spec: KeepOutSpec) -> None:
     """Plan routes around the zones each side promised to avoid, and watch for entries."""
     zones = [(z, z.geometry()) for z in spec.zones if z.side is not None]
+    blocks = {z.name: _block(z, g) for z, g in zones}
     for _, f in sorted(run.flights.items()):
         if f.plan.explicit or f.plan.kind == "missile":
             continue
         path = shapely.LineString([p[:2] for p in f.route])
-        hit = [(z, g) for z, g in zones if z.side == f.side and path.intersects(g)]
-        if not hit or run.streams.uniform("keep_out", "comply", f.id) >= spec.compliance:
+        hit = [
+            (z, g)
+            for z, g in zones
+            if z.side == f.side
+            and path.intersects(g)
+            and (
+                blocks[z.name].all_altitudes
+                or crosses_during(f.route[0], f.route[1:], 0.0, 1.0, blocks[z.name])
+            )
+        ]
+        if not hit or run.streams.uniform("keep_out", "comply", f.unit) >= spec.compliance:
             continue
         around = detour(f.route[0], f.route[1:], [g for _, g in hit], spec.buffer_nm * NM)
         f.reroute(around, "keep_out", ",".join(z.name for z, _ in hit), t_s=f.depart_s)
@@ -74,6 +85,13 @@ def install(run: Run, spec: KeepOutSpec) -> None:
         return Fence(zone.name, geometry, frozenset({zone.side or ""}), on_enter)
 
     watch(run, [entered(z, g) for z, g in zones])
+
+
+def _block(zone: ZoneSpec, geometry: BaseGeometry) -> TimedArea:
+    """The zone as a standing area with its altitude block."""
+    floor = -math.inf if zone.floor_ft is None else zone.floor_ft * FT
+    ceiling = math.inf if zone.ceiling_ft is None else zone.ceiling_ft * FT
+    return TimedArea(zone.name, geometry, floor_m=floor, ceiling_m=ceiling)
 
 
 def figures(result: RunResult) -> dict[str, float]:

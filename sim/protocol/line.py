@@ -10,8 +10,8 @@ of a corridor around the crossing while it flies.
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,17 +25,23 @@ from sim.events import Event, EventInfo, EventKind
 from sim.protocol.avoidance import TimedArea, detour, keep_clear, schedule
 from sim.protocol.fences import Fence, watch
 from sim.protocol.mechanism import FlightTally, Mechanism, TableRow
-from sim.protocol.notification import NOTICE_EVENTS, OTHER, Notice
+from sim.protocol.notification import NOTICE_EVENTS, OTHER, Notice, block_of
 from sim.protocol.spec import MechanismSpec, Probability, Provenance
 from sim.routing import Router
-from sim.units import MIN, NM
+from sim.units import FT, MIN, NM
 
 if TYPE_CHECKING:
     from sim.protocol.hotline import Hotline
     from sim.records import RunResult
     from sim.state import Flight, Run
 
-__all__ = ["DECONFLICTION_LINE", "DeconflictionLineSpec", "LineCrossing", "syrian_line"]
+__all__ = [
+    "DECONFLICTION_LINE",
+    "DeconflictionLineSpec",
+    "LineCrossing",
+    "LineState",
+    "syrian_line",
+]
 
 
 class DeconflictionLineSpec(MechanismSpec):
@@ -51,6 +57,10 @@ class DeconflictionLineSpec(MechanismSpec):
     setback_nm: float = Field(
         5.0, ge=0, description="how far back from the line re-aimed sorties stay"
     )
+    altitude_block: bool = Field(
+        False, description="a crossing's corridor has a floor and ceiling around its altitudes"
+    )
+    block_margin_ft: float = Field(3000.0, ge=0, description="below and above those altitudes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +86,16 @@ OWN_BANK = {"russia": 1, "coalition": -1}
 """``geo.side_of_euphrates`` sign of each side's own bank (+1 west/south, -1 east/north)."""
 
 
+@dataclass(eq=False)
+class LineState:
+    """The line during a run (the ``deconfliction_line`` service): which flights' crossings
+    were notified, and who wants to hear of every crossing (``listener(flight, t, notified)``).
+    """
+
+    notified: dict[str, bool]
+    listeners: list[Callable[[Flight, float, bool], None]] = field(default_factory=list)
+
+
 def syrian_line() -> shapely.LineString:
     """The line as it counts: the Euphrates' course inside Syria."""
     return shapely.intersection(geo.euphrates(), geo.syria())
@@ -88,23 +108,28 @@ def install(run: Run, spec: DeconflictionLineSpec) -> None:
     far = {side: _far_bank(side) for side in OWN_BANK}
     routers: dict[str, Router] = {}
     notified: dict[str, bool] = {}
+    state = run.services["deconfliction_line"] = LineState(notified)
+    told: set[str] = set()
     for _, f in sorted(run.flights.items()):
         if f.plan.explicit or f.plan.kind == "missile" or f.side not in OWN_BANK:
             continue
-        if run.streams.uniform("deconfliction_line", "cross", f.id) >= spec.crossing_fraction:
+        if run.streams.uniform("deconfliction_line", "cross", f.unit) >= spec.crossing_fraction:
             _keep_to_bank(f, far[f.side], spec.setback_nm * NM, routers)
         if not _crosses(f, line):
             continue
-        unnotified = run.streams.uniform("deconfliction_line", "unnotified", f.id)
+        unnotified = run.streams.uniform("deconfliction_line", "unnotified", f.unit)
         tell = unnotified >= spec.p_unnotified and hotline is not None
         notified[f.id] = tell
-        if tell:
+        if tell and f.unit not in told:  # a formation is notified once, by its first member
+            told.add(f.unit)
             assert hotline is not None
             run.env.process(_notify_crossing(run, hotline, spec, f, line))
 
     def crossed(flight: Flight, t: float) -> None:
         info = LineCrossing(notified.get(flight.id, False))
         run.emit("line_crossing", flight.side, flight.id, info=info, t_s=t)
+        for listener in state.listeners:
+            listener(flight, t, info.notified)
 
     watch(run, [Fence("Euphrates line", line, frozenset(OWN_BANK), crossed)])
 
@@ -157,8 +182,13 @@ def _notify_crossing(
     corridor = crossing.buffer(spec.corridor_nm * NM)
     times = schedule(f.route[0], list(f.route[1:]), f.depart_s, f.plan.speed_mps)
     area = TimedArea(f"crossing {f.id}", corridor, f.depart_s, float(times[-1]))
+    if spec.altitude_block:
+        floor, ceiling = _crossing_block(f, path, line, spec.block_margin_ft * FT)
+        area = replace(area, floor_m=floor, ceiling_m=ceiling)
     c = corridor.centroid
-    notice = Notice("crossing", f.id, c.x, c.y, spec.corridor_nm * NM, area.from_s, area.to_s)
+    notice = Notice(
+        "crossing", f.id, c.x, c.y, spec.corridor_nm * NM, area.from_s, area.to_s, *block_of(area)
+    )
     run.emit("notification_sent", f.side, f.id, info=notice)
     done = yield hotline.call(f.side, "line crossing", f.id)
     if done is None:
@@ -166,6 +196,20 @@ def _notify_crossing(
     yield hotline.relay()
     run.emit("notification_received", OTHER[f.side], f.id, info=notice)
     keep_clear(run, OTHER[f.side], area, 1.0, "reroute", 0.0, "deconfliction_line", f.id)
+
+
+def _crossing_block(
+    f: Flight, path: shapely.LineString, line: shapely.LineString, margin_m: float
+) -> tuple[float, float]:
+    """Floor and ceiling around the altitudes of the legs of the plan that cross the line."""
+    pts = f.route
+    zs = [
+        z
+        for a, b in zip(pts, pts[1:], strict=False)
+        if shapely.intersects(shapely.LineString([a[:2], b[:2]]), line)
+        for z in (a[2], b[2])
+    ] or [p[2] for p in pts]
+    return max(min(zs) - margin_m, 0.0), max(zs) + margin_m
 
 
 def figures(result: RunResult) -> dict[str, float]:

@@ -13,8 +13,9 @@ Euphrates line, whose crossings are notified the same way (:class:`Notice`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -26,7 +27,7 @@ from sim.events import Event, EventInfo, EventKind, MapArea
 from sim.protocol.avoidance import TimedArea, keep_clear, schedule
 from sim.protocol.mechanism import Mechanism, TableRow
 from sim.protocol.spec import MechanismSpec, Probability, ProtocolBase, Provenance, Side
-from sim.units import MIN, NM
+from sim.units import FT, MIN, NM
 
 if TYPE_CHECKING:
     from sim.protocol.hotline import Hotline
@@ -70,6 +71,12 @@ class NotificationSpec(MechanismSpec):
     )
     via: Literal["hotline", "ceasefire_hotline"] = "hotline"
     batch_min: float = Field(0.0, ge=0, description="sent at map exchanges this often; 0 = at once")
+    altitude_block: bool = Field(
+        False, description="notices carry a floor and ceiling; only flights inside them avoid"
+    )
+    block_margin_ft: float = Field(
+        3000.0, ge=0, description="added below and above the altitudes the strike flies"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,10 @@ class Notice(EventInfo):
     radius_m: float
     from_s: float
     to_s: float
+    floor_m: float | None = None
+    """Bottom of the notified altitude block (None: from the ground)."""
+    ceiling_m: float | None = None
+    """Top of the notified altitude block (None: no ceiling)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +168,26 @@ class Strike:
     def notice(self) -> Notice:
         """The strike as a notice."""
         x, y = self.center
-        return Notice("strike", self.key, x, y, self.radius_m, self.area.from_s, self.area.to_s)
+        a = self.area
+        return Notice("strike", self.key, x, y, self.radius_m, a.from_s, a.to_s, *block_of(a))
+
+
+def block_of(area: TimedArea) -> tuple[float | None, float | None]:
+    """The area's floor and ceiling as a notice gives them (None where unbounded)."""
+    floor = None if area.floor_m == -math.inf else area.floor_m
+    ceiling = None if area.ceiling_m == math.inf else area.ceiling_m
+    return floor, ceiling
+
+
+def altitude_block(
+    flights: list[Flight], margin_m: float, station_only: bool = True
+) -> tuple[float, float]:
+    """Floor and ceiling around the altitudes ``flights`` fly (on station, or all along)."""
+    zs = []
+    for f in flights:
+        i, j = f.plan.station if station_only else (0, len(f.plan.points))
+        zs += [p[2] for p in f.plan.points[i:j]] or [p[2] for p in f.plan.points]
+    return max(min(zs) - margin_m, 0.0), max(zs) + margin_m
 
 
 def strikes(run: Run, spec: NotificationSpec) -> list[Strike]:
@@ -184,16 +214,22 @@ def _strike(key: str, flights: list[Flight], spec: NotificationSpec) -> Strike:
         geom = shapely.union_all(lines).buffer(spec.missile_corridor_nm * NM)
         end = max(_arrivals(f)[-1] for f in flights) + spec.missile_corridor_extra_min * MIN
         area = TimedArea(f"corridor {key}", geom, float(times[0]), float(end))
+        if spec.altitude_block:
+            _, top = altitude_block(flights, spec.block_margin_ft * FT, station_only=False)
+            area = replace(area, floor_m=0.0, ceiling_m=top)
         c = geom.centroid
         radius = float(np.sqrt(geom.area / np.pi))
         return Strike(key, tuple(f.id for f in flights), area, (c.x, c.y), radius)
-    i = plan.station[0]
+    i = plan.aim_index
     center = plan.points[i][:2]
     radius = spec.area_radius_nm * NM
     geom = shapely.Point(center).buffer(radius, quad_segs=16)
     t_on = float(times[i])
     opens = t_on - spec.window_before_min * MIN
     area = TimedArea(f"strike {key}", geom, opens, t_on + spec.window_min * MIN)
+    if spec.altitude_block:
+        floor, ceiling = altitude_block(flights, spec.block_margin_ft * FT)
+        area = replace(area, floor_m=floor, ceiling_m=ceiling)
     return Strike(key, (first.id,), area, center, radius)
 
 

@@ -46,6 +46,7 @@ class RadioSpec(MechanismSpec):
     altitude_change_ft: float = Field(2000.0, gt=0)
     heading_offset_deg: float = Field(30.0, gt=0, lt=90)
     floor_ft: float = Field(500.0, ge=0, description="lowest altitude a manoeuvre goes to")
+    plan_aware: bool = Field(False, description="look along the plans, not only current legs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ def install(run: Run, spec: RadioSpec) -> None:
         spec.lookahead_min * MIN,
         spec.cooldown_min * MIN,
         act,
+        plan_aware=spec.plan_aware,
     )
     watch_of(run).add(rule)
 

@@ -21,6 +21,7 @@ from sim.events import EventKind
 from sim.protocol.comms_test import COMMS_TEST
 from sim.protocol.controllers import SEPARATION
 from sim.protocol.hotline import CEASEFIRE_HOTLINE, HOTLINE
+from sim.protocol.intercept import INTERCEPT
 from sim.protocol.keep_out import KEEP_OUT
 from sim.protocol.line import DECONFLICTION_LINE
 from sim.protocol.mechanism import FlightTally, Mechanism, ZoneRef
@@ -54,6 +55,7 @@ BUILTIN: tuple[Mechanism, ...] = (
     DECONFLICTION_LINE,
     SEPARATION,
     UNILATERAL,
+    INTERCEPT,
 )
 """The mechanisms that come with the package (their order here does not matter)."""
 

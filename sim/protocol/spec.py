@@ -46,6 +46,8 @@ class ZoneSpec(Strict):
     center: tuple[float, float] | None = Field(None, description="[lat, lon]")
     radius_nm: float | None = Field(None, gt=0)
     region: str | None = None
+    floor_ft: float | None = Field(None, ge=0, description="bottom of the zone (None: ground)")
+    ceiling_ft: float | None = Field(None, gt=0, description="top of the zone (None: none)")
 
     @model_validator(mode="after")
     def _one_form(self) -> ZoneSpec:
@@ -60,6 +62,9 @@ class ZoneSpec(Strict):
             raise ValueError("a circle needs radius_nm")
         if self.place is not None and self.center is not None:
             raise ValueError("give place or center, not both")
+        low, high = self.floor_ft, self.ceiling_ft
+        if low is not None and high is not None and high <= low:
+            raise ValueError("ceiling_ft must be above floor_ft")
         return self
 
     def geometry(self) -> BaseGeometry:

@@ -1,11 +1,18 @@
-"""The conflict watch shared by radio calls, controllers and the unilateral rule.
+"""The conflict watch shared by radio calls, controllers, the unilateral rule and intercepts.
 
-When a flight starts a leg, its straight-line future is compared (closed form, vectorised)
-with the current legs of the other side's aircraft. A predicted entry into a rule's cylinder
-schedules a check ``lookahead`` before it; if both aircraft are still on those legs then, the
-rule acts (at most once per pair in its ``cooldown``): a radio call, a controller's
-instruction, a diversion. What a rule does is its mechanism's business; the manoeuvres they
-end in (climb or descend away, turn away) are here.
+When a flight starts a leg, where it will be is compared (closed form, vectorised) with where
+the other side's aircraft will be. A rule that is ``plan_aware`` looks along each aircraft's
+plan: its current leg and the legs its route has next, up to the widest look-ahead beyond the
+current leg's end (``sim.protocol.ahead``); other rules compare current legs only. A predicted
+entry into a rule's cylinder schedules a check ``lookahead`` before it; if the prediction
+still holds then (neither plan changed since: same legs, or for plan-aware rules the same
+plan versions), the rule acts, at most once per pair in its ``cooldown``: a radio call, a
+controller's instruction, a diversion, an intercept. A rule with an ``allowance`` leaves a
+predicted intrusion alone when it lasts no longer than the allowance and stays outside the
+``allowance_floor`` cylinder (the rule of threes: "closer for up to 3 minutes"). Pairs one of
+which is intercepting the other are left to the intercept (``Run.engaged``) unless the rule
+says otherwise. What a rule does is its mechanism's business; the manoeuvres they end in
+(climb or descend away, turn away) are here.
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from sim import aircraft
-from sim.encounters import Category, LegArrays, closest_approach, solve_pairs
+from sim.encounters import LegArrays, closest_approach
+from sim.encounters.closed_form import solve_arrays
+from sim.protocol.ahead import path_rows
 from sim.units import MIN
 
 if TYPE_CHECKING:
@@ -42,6 +51,11 @@ __all__ = [
 
 Act = Callable[["Watch", "Rule", "Flight", "Flight"], Generator["simpy.Event", object, None]]
 
+MAX_LEGS = 12
+"""At most this many legs of a plan are looked at (the current one and the next ones)."""
+MARGIN_S = 60.0
+"""Plans are looked at this much beyond the widest look-ahead."""
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -53,108 +67,281 @@ class Rule:
     lookahead_s: float
     cooldown_s: float
     act: Act
+    plan_aware: bool = False
+    """Look along the plans (next legs within the look-ahead), not only the current legs."""
+    allowance_s: float = 0.0
+    """A predicted stay inside the cylinder this short is allowed (0: none is)."""
+    allowance_floor_m: float = 0.0
+    """... unless it comes within this horizontal distance ..."""
+    allowance_floor_height_m: float = 0.0
+    """... and this vertical distance (a near miss is never allowed)."""
+    exempt_engaged: bool = True
+    """Leave alone pairs one of which intercepts the other."""
+    roles: tuple[Callable[[Flight], bool], Callable[[Flight], bool]] | None = None
+    """Only pairs of an aircraft the first accepts and one the second accepts are watched
+    (an intercept's protected aircraft and the aircraft it goes after); None: every pair."""
 
 
 @dataclass(eq=False)
 class Watch:
-    """The state of the watches during one run, with every aircraft's current leg as arrays.
+    """The state of the watches during one run, with every aircraft's path ahead as arrays.
 
-    Row ``i`` of ``legs`` (``t0, t1, x, y, z, vx, vy, vz`` as in ``LegArrays``) is the
-    current leg of ``flights[i]``; a row whose leg has ended is simply in the past.
+    ``paths[i]`` holds up to ``max_legs`` rows (``t0, t1, x, y, z, vx, vy, vz``) of the
+    current leg and next legs of ``flights[i]`` as they were when its current leg began;
+    unused rows have ``t1 = -inf``. ``boxes[i]`` is the horizontal box of that path.
     """
 
     run: Run
+    max_legs: int = MAX_LEGS
+    """Legs of each plan looked at (1 when no rule is plan-aware)."""
     rules: list[Rule] = field(default_factory=list)
     last_act: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    pending: dict[tuple[str, str, str], tuple[float, int, int]] = field(default_factory=dict)
     flights: list[Flight] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
-    legs: np.ndarray = field(default_factory=lambda: np.zeros((0, 8)))
+    paths: np.ndarray = field(default_factory=lambda: np.zeros((0, 1, 8)))
+    boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 5)))
     side: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     sides: dict[str, int] = field(default_factory=dict)
+    versions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """The plan version each stored path was made from."""
+
+    reach: float = 0.0
+    """The widest rule's radius: beyond it no rule can act."""
+    horizon_s: float = 0.0
+    """How far beyond the current leg's end plans are looked at (0: current legs only)."""
+
+    height: float = 0.0
+    """The tallest rule's half-height: above it no rule can act."""
+    by_role: bool = False
+    """Whether every rule watches only the pairs its ``roles`` accept."""
+    all_aware: bool = False
+    """Whether every rule is plan-aware (then a flight's stored path serves until it runs out
+    or the plan changes)."""
+    roles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 2), dtype=bool))
+    """Per row and rule, whether the flight plays the rule's first and second role."""
 
     def add(self, rule: Rule) -> None:
         """Watch for ``rule``'s cylinder too."""
         self.rules.append(rule)
+        self.reach = max(r.radius_m for r in self.rules)
+        self.height = max(r.height_m for r in self.rules)
+        self.by_role = all(r.roles is not None for r in self.rules)
+        self.all_aware = all(r.plan_aware for r in self.rules)
+        aware = [r.lookahead_s for r in self.rules if r.plan_aware]
+        self.horizon_s = max(aware) + MARGIN_S if aware else 0.0
 
-    @property
-    def reach(self) -> float:
-        """The widest rule's radius: beyond it no rule can act."""
-        return max((r.radius_m for r in self.rules), default=0.0)
+    def role_of(self, f: Flight) -> list[tuple[bool, bool]]:
+        """Per rule, whether ``f`` plays its first and its second role (both without roles)."""
+        return [
+            (True, True) if r.roles is None else (r.roles[0](f), r.roles[1](f)) for r in self.rules
+        ]
 
     def update(self, f: Flight) -> int:
-        """Store the flight's current leg in its row (adding a row the first time)."""
+        """Store the flight's path ahead in its row (adding a row the first time)."""
         assert f.leg is not None
         row = self.rows.get(f.id)
         if row is None:
             row = self.rows[f.id] = len(self.flights)
             self.flights.append(f)
-            if row >= len(self.legs):
-                grow = max(64, len(self.legs))
-                self.legs = np.vstack([self.legs, np.full((grow, 8), -np.inf)])
+            if row >= len(self.paths):
+                grow = max(64, len(self.paths))
+                empty = np.zeros((grow, self.max_legs, 8))
+                empty[:, :, :2] = -np.inf
+                self.paths = np.concatenate([self.paths, empty])
+                self.boxes = np.vstack([self.boxes, np.full((grow, 5), np.nan)])
                 self.side = np.concatenate([self.side, np.zeros(grow, dtype=np.int8)])
+                self.versions = np.concatenate([self.versions, np.zeros(grow, dtype=np.int64)])
+                more = np.zeros((grow, len(self.rules), 2), dtype=bool)
+                self.roles = np.concatenate([self.roles.reshape(-1, len(self.rules), 2), more])
             self.side[row] = self.sides.setdefault(f.side, len(self.sides) + 1)
-        leg = f.leg
-        self.legs[row] = (leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m, *leg.velocity())
+            self.roles[row] = self.role_of(f)
+        horizon = self.horizon_s
+        # twice the horizon: the next few legs of the plan need no new look (see on_leg)
+        legs = path_rows(f, f.leg.t1_s + 2 * horizon, self.max_legs if horizon > 0 else 1)
+        k = len(legs)
+        path = self.paths[row]
+        path[:k] = legs
+        path[k:, :2] = -np.inf
+        ends = path[:k, 2:4] + path[:k, 5:7] * (path[:k, 1:2] - path[:k, 0:1])
+        lo = np.minimum(path[:k, 2:4].min(axis=0), ends.min(axis=0))
+        hi = np.maximum(path[:k, 2:4].max(axis=0), ends.max(axis=0))
+        self.boxes[row] = (lo[0], lo[1], hi[0], hi[1], legs[-1][1])
+        self.versions[row] = f.version
         return row
 
     def on_leg(self, f: Flight) -> None:
-        """Predict conflicts of the flight's new leg with the other side's current legs.
+        """Predict conflicts of the flight's path ahead with the other side's paths ahead.
 
-        A cheap closest-approach filter keeps the aircraft that can come within the widest
-        rule's radius before either leg ends; those are solved exactly for each rule's cylinder.
+        Boxes pick the aircraft that can come within the widest rule's radius; of their legs,
+        those flown at the same time as one of the flight's and passing within that radius
+        (closest approach) are solved in closed form for every rule's cylinder at once.
         """
         if f.plan.kind == "missile" or f.leg is None or not self.rules:
             return
+        if self.by_role and f.id not in self.rows and not any(map(any, self.role_of(f))):
+            return  # no rule concerns it: not even stored
+        row = self.rows.get(f.id)
+        if (
+            self.all_aware
+            and row is not None
+            and self.versions[row] == f.version
+            and self.boxes[row, 4] >= f.leg.t1_s + self.horizon_s
+        ):
+            return  # the next leg of a plan already looked along far enough: nothing new
         row = self.update(f)
         now = self.run.env.now
         n = len(self.flights)
-        others = np.nonzero((self.legs[:n, 1] > now) & (self.side[:n] != self.side[row]))[0]
+        box, reach = self.boxes[row], self.reach
+        b = self.boxes[:n]
+        meet = (b[:, :2] <= box[2:4] + reach) & (b[:, 2:4] >= box[:2] - reach)
+        others = np.flatnonzero(
+            meet.all(axis=1) & (b[:, 4] > now) & (self.side[:n] != self.side[row])
+        )
+        if len(others) and self.by_role:  # every rule watches only some pairs
+            mine, theirs = self.roles[row], self.roles[others]
+            pairs = (mine[None, :, 0] & theirs[:, :, 1]) | (mine[None, :, 1] & theirs[:, :, 0])
+            others = others[pairs.any(axis=1)]
         if len(others) == 0:
             return
-        legs, mine = self.legs[others], self.legs[row]  # columns t0, t1, x, y, z, vx, vy, vz
-        rel = legs[:, 2:4] + legs[:, 5:7] * (now - legs[:, :1]) - mine[2:4]
-        rv = legs[:, 5:7] - mine[5:7]
-        horizon = np.minimum(legs[:, 1], mine[1]) - now
-        _, d = closest_approach(rel[:, 0], rel[:, 1], rv[:, 0], rv[:, 1], 0.0, horizon)
-        near = others[d < self.reach]
-        if len(near) == 0:
+        mine = self.paths[row]
+        mine = mine[mine[:, 1] > now]
+        theirs = self.paths[others].reshape(-1, 8)
+        alive = np.flatnonzero(theirs[:, 1] > now)
+        th = theirs[alive]
+        t_lo = np.maximum(mine[:, None, 0], th[None, :, 0])
+        t_hi = np.minimum(mine[:, None, 1], th[None, :, 1])
+        ia, jt = np.nonzero(t_lo <= t_hi)
+        if len(ia) == 0:
             return
-        arr = LegArrays.from_matrix(self.legs[near])
-        for rule in self.rules:
-            sol = solve_pairs(f.leg, arr, (Category(rule.name, rule.radius_m, rule.height_m),))
-            for k in np.nonzero(sol.inside[:, 0])[0]:
-                o = self.flights[int(near[k])]
-                at = max(float(sol.t_in_s[k, 0]) - rule.lookahead_s, now)
-                self.run.env.process(self.check(rule, f, o, f.leg, o.leg, at))
+        a, t = mine[ia], th[jt]
+        lo, hi = t_lo[ia, jt], t_hi[ia, jt]
+        rel = a[:, 2:4] + a[:, 5:7] * (lo - a[:, 0])[:, None] - t[:, 2:4]
+        rel -= t[:, 5:7] * (lo - t[:, 0])[:, None]
+        rv = a[:, 5:7] - t[:, 5:7]
+        _, d = closest_approach(rel[:, 0], rel[:, 1], rv[:, 0], rv[:, 1], 0.0, hi - lo)
+        # vertical separation is linear in time: its least value over the common window
+        dz0 = a[:, 4] + a[:, 7] * (lo - a[:, 0]) - t[:, 4] - t[:, 7] * (lo - t[:, 0])
+        dz1 = dz0 + (a[:, 7] - t[:, 7]) * (hi - lo)
+        dz = np.where(dz0 * dz1 <= 0, 0.0, np.minimum(np.abs(dz0), np.abs(dz1)))
+        near = (d < reach) & (dz < self.height)
+        if not near.any():
+            return
+        flat = alive[jt[near]]
+        ib, kb = flat // self.max_legs, flat % self.max_legs
+        a_first = a[near, 0] == f.leg.t0_s
+        self._predict(f, others, ib, kb, a[near], t[near], a_first, now)
 
-    def check(
-        self, rule: Rule, a: Flight, b: Flight, leg_a: Leg, leg_b: Leg | None, at: float
-    ) -> Generator[simpy.Event, object, None]:
-        """At ``at``, if both still fly the predicted legs, let the rule act."""
-        env = self.run.env
-        yield env.timeout(at - env.now)
-        if a.leg is not leg_a or b.leg is not leg_b or not (a.airborne and b.airborne):
+    def _predict(
+        self,
+        f: Flight,
+        others: np.ndarray,
+        ib: np.ndarray,
+        kb: np.ndarray,
+        a: np.ndarray,
+        t: np.ndarray,
+        a_first: np.ndarray,
+        now: float,
+    ) -> None:
+        """Solve the leg pairs for every rule's cylinder; schedule a check per rule and pair."""
+        rules = self.rules
+        radius = np.array([r.radius_m for r in rules] + [r.allowance_floor_m for r in rules])
+        half = np.array(
+            [r.height_m for r in rules] + [max(r.allowance_floor_height_m, 1e-9) for r in rules]
+        )
+        sol = solve_arrays(LegArrays.from_matrix(a), LegArrays.from_matrix(t), radius, half, 0)
+        n_rules = len(rules)
+        aware = np.array([r.plan_aware for r in rules])
+        current = a_first & (kb == 0)
+        inside = sol.inside[:, :n_rules] & (aware[None, :] | current[:, None])
+        pair, rule_k = np.nonzero(inside)
+        if len(pair) == 0:
             return
+        # earliest entry, latest exit and a floor breach per (rule, other aircraft)
+        key = rule_k * len(others) + ib[pair]
+        keys, first = np.unique(key, return_inverse=True)
+        t_in = np.full(len(keys), np.inf)
+        t_out = np.full(len(keys), -np.inf)
+        np.minimum.at(t_in, first, sol.t_in_s[pair, rule_k])
+        np.maximum.at(t_out, first, sol.t_out_s[pair, rule_k])
+        closer = np.zeros(len(keys), dtype=bool)
+        np.logical_or.at(closer, first, sol.inside[pair, n_rules + rule_k])
+        my_end = self.boxes[self.rows[f.id], 4]
+        for key_, tin, tout, near in zip(
+            keys.tolist(), t_in.tolist(), t_out.tolist(), closer.tolist(), strict=True
+        ):
+            rule = rules[key_ // len(others)]
+            j = int(others[key_ % len(others)])
+            g = self.flights[j]
+            k = key_ // len(others)
+            if rule.roles is not None:
+                mine, theirs = self.roles[self.rows[f.id], k], self.roles[j, k]
+                if not ((mine[0] and theirs[1]) or (mine[1] and theirs[0])):
+                    continue
+            if rule.allowance_s > 0 and not near and tout - tin <= rule.allowance_s:
+                if tout < min(my_end, self.boxes[j, 4]):
+                    continue  # closer only briefly: allowed
+            self._schedule(rule, f, g, tin, now)
+
+    def _schedule(self, rule: Rule, a: Flight, b: Flight, t_in: float, now: float) -> None:
+        at = max(t_in - rule.lookahead_s, now)
         first, second = sorted((a.id, b.id))
         key = (rule.name, first, second)
+        versions = (int(self.versions[self.rows[a.id]]), int(self.versions[self.rows[b.id]]))
+        vkey = versions if a.id == first else versions[::-1]
+        old = self.pending.get(key)
+        if old is not None and old[1:] == vkey and old[0] <= at:
+            return  # already foreseen from the same plans
+        self.pending[key] = (at, *vkey)
+        self.run.env.process(self.check(rule, a, b, a.leg, b.leg, at, versions))
+
+    def check(
+        self,
+        rule: Rule,
+        a: Flight,
+        b: Flight,
+        leg_a: Leg | None,
+        leg_b: Leg | None,
+        at: float,
+        versions: tuple[int, int] | None = None,
+    ) -> Generator[simpy.Event, object, None]:
+        """At ``at``, if the prediction still holds, let the rule act."""
+        env = self.run.env
+        yield env.timeout(at - env.now)
+        first, second = sorted((a.id, b.id))
+        key = (rule.name, first, second)
+        mine = self.pending.get(key)
+        if mine is not None and mine[0] == at:
+            del self.pending[key]
+        if not (a.airborne and b.airborne):
+            return
+        if rule.plan_aware:
+            if (a.version, b.version) != versions:
+                return
+        elif a.leg is not leg_a or b.leg is not leg_b:
+            return
+        if rule.exempt_engaged and (first, second) in self.run.engaged:
+            return
         if env.now - self.last_act.get(key, -math.inf) < rule.cooldown_s:
             return
         self.last_act[key] = env.now
         yield from rule.act(self, rule, a, b)
 
 
-def watch_of(run: Run) -> Watch:
-    """The run's watch, created (and hooked onto every new leg) by the first rule installed."""
-    watch = run.services.get("watch")
+def watch_of(run: Run, name: str = "watch", max_legs: int = MAX_LEGS) -> Watch:
+    """The run's watch called ``name``, created (and hooked onto every new leg) by the first
+    rule installed; ``max_legs`` is 1 for a watch of current legs only."""
+    watch = run.services.get(name)
     if watch is None:
-        watch = run.services["watch"] = Watch(run)
+        watch = run.services[name] = Watch(run, max_legs)
+        watch.paths = np.zeros((0, max_legs, 8))
         run.on_leg.append(watch.on_leg)
     return watch
 
 
 def manoeuvrable(f: Flight) -> bool:
     """Whether the flight can be sent elsewhere now (airborne, on a leg, with a route ahead)."""
-    return f.airborne and f.leg is not None and bool(f.route)
+    return f.airborne and f.leg is not None and bool(f.route) and f.pilot is None
 
 
 def covered(area: BaseGeometry | None, f: Flight, now: float) -> bool:

@@ -1,0 +1,66 @@
+"""Where a flight will be: its current leg and the legs its plan has next, as leg rows.
+
+A row is ``t0, t1, x, y, z, vx, vy, vz`` (as in ``sim.encounters.LegArrays``). The path ahead
+starts with the leg being flown and follows the route ahead at the plan's speed, leg by leg,
+until a time or a number of legs is reached. A flight flown by a pilot (a pursuit) has no plan
+beyond its current leg: its path ahead is that leg, held at its end.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.state import Flight
+
+__all__ = ["path_ahead", "path_rows", "position_on"]
+
+ROW = 8
+
+
+def path_rows(f: Flight, until_s: float, max_legs: int) -> list[list[float]]:
+    """The flight's legs from its current one until ``until_s`` (at most ``max_legs`` rows),
+    as plain lists; empty when the flight is not on a leg."""
+    leg = f.leg
+    if leg is None or not f.airborne:
+        return []
+    rows = [[leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m, *leg.velocity()]]
+    if f.pilot is not None:
+        return rows
+    t, x, y, z = leg.t1_s, leg.x1_m, leg.y1_m, leg.z1_m
+    speed = f.plan.speed_mps
+    for p in f.route[1:]:
+        if t >= until_s or len(rows) >= max_legs:
+            break
+        dt = math.hypot(p[0] - x, p[1] - y) / speed
+        if dt > 0:
+            rows.append([t, t + dt, x, y, z, (p[0] - x) / dt, (p[1] - y) / dt, (p[2] - z) / dt])
+        t, (x, y, z) = t + dt, p
+    return rows
+
+
+def path_ahead(f: Flight, until_s: float, max_legs: int) -> np.ndarray:
+    """The flight's legs from its current one until ``until_s`` (at most ``max_legs`` rows).
+
+    Empty (shape ``(0, 8)``) when the flight is not on a leg.
+    """
+    return np.array(path_rows(f, until_s, max_legs), dtype=float).reshape(-1, ROW)
+
+
+def position_on(rows: np.ndarray, t_s: float) -> tuple[float, float, float]:
+    """Position at ``t_s`` along a path of leg rows (held at the ends).
+
+    Examples
+    --------
+    >>> rows = np.array([[0, 10, 0, 0, 0, 1, 0, 0], [10, 20, 10, 0, 0, 0, 1, 0]], float)
+    >>> position_on(rows, 15.0), position_on(rows, 99.0)
+    ((10.0, 5.0, 0.0), (10.0, 10.0, 0.0))
+    """
+    k = int(np.searchsorted(rows[:, 0], t_s, side="right")) - 1
+    k = min(max(k, 0), len(rows) - 1)
+    r = rows[k]
+    dt = min(max(t_s - r[0], 0.0), r[1] - r[0])
+    return (float(r[2] + r[5] * dt), float(r[3] + r[6] * dt), float(r[4] + r[7] * dt))

@@ -1,0 +1,211 @@
+"""One interceptor after one target: the pilot of a pursuit, leg by short straight leg.
+
+A :class:`Pursuit` is a :data:`sim.state.Pilot`: each time the interceptor's leg ends it
+chooses the next one. While it approaches, it flies at its dash speed towards where the
+target will be (lead pursuit), re-planned every ``approach_step_s``. Within ``join_m`` it
+*joins*: from then on it holds a station ``standoff_m`` from the target at a bearing relative
+to the target's heading and ``vertical_m`` above or below it, re-planned every ``step_s``
+from where the target's plan takes it next; an *unsafe* pursuit closes to a shorter distance
+for a while. After ``duration_s`` of shadowing (or when the target lands, or if it cannot
+join in time) it breaks off and hands the aircraft back to its route. Every leg is straight,
+so the encounter detector stays exact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import simpy
+
+from sim.protocol.ahead import path_ahead, position_on
+
+if TYPE_CHECKING:
+    from sim.plans import Point
+    from sim.state import Flight
+
+__all__ = ["Pursuit", "Unsafe"]
+
+FLOOR_M = 150.0
+"""The pursuit never takes an aircraft lower than this (about 500 ft)."""
+MAX_SWING_RAD = math.radians(40.0)
+"""The station swings round the target by at most this much per leg (when the target
+turns), so that each straight leg between two stations keeps its distance: the chord of a
+40 degree arc stays within 94 % of the radius (an assumption of the model, not a source)."""
+
+
+@dataclass(frozen=True)
+class Unsafe:
+    """A close pass during the shadowing: from ``after_s`` after joining, for ``for_s``."""
+
+    after_s: float
+    for_s: float
+    distance_m: float
+    vertical_m: float
+
+
+@dataclass(eq=False)
+class Pursuit:
+    """The pilot of one interceptor after one target (see the module docstring)."""
+
+    own: Flight
+    target: Flight
+    standoff_m: float
+    vertical_m: float
+    bearing_rad: float
+    """Station relative to the target's heading (0 ahead, +pi/2 its left, pi behind)."""
+    duration_s: float
+    dash_mps: float
+    climb_mps: float
+    join_m: float
+    step_s: float
+    approach_step_s: float
+    steady_step_s: float
+    give_up_s: float
+    """Absolute time by which it must have joined, or it breaks off (``lost``)."""
+    done: simpy.Event
+    on_join: Callable[[Pursuit, float], None]
+    on_end: Callable[[Pursuit, float, str], None]
+    unsafe: Unsafe | None = None
+    t_join: float | None = None
+    t_end: float | None = None
+    reason: str = ""
+    heading: float = 0.0
+
+    def __call__(self, f: Flight, now: float) -> tuple[Point, float] | None:
+        if self.reason:
+            return None
+        if not self.target.airborne:
+            return self._end(now, "target landed")
+        assert f.position is not None
+        here = f.position
+        if self.t_join is None:
+            there = self._target_at(now)
+            if math.hypot(there[0] - here[0], there[1] - here[1]) > self.join_m:
+                if now >= self.give_up_s:
+                    return self._end(now, "lost")
+                return self._approach(here, there, now)
+            self.t_join = now
+            self.on_join(self, now)
+        if now >= self.t_join + self.duration_s:
+            return self._end(now, "time")
+        return self._station(here, now)
+
+    @property
+    def shadowed_s(self) -> float:
+        """How long it held its station (so far, or until it broke off)."""
+        if self.t_join is None:
+            return 0.0
+        end = self.t_end if self.t_end is not None else self.t_join + self.duration_s
+        return max(end - self.t_join, 0.0)
+
+    def _end(self, now: float, reason: str) -> None:
+        self.reason, self.t_end = reason, now
+        self.on_end(self, now, reason)
+        if not self.done.triggered:
+            self.done.succeed()
+        return None
+
+    def _target_path(self, t_s: float):  # -> np.ndarray
+        return path_ahead(self.target, t_s, 8)
+
+    def _target_at(self, t_s: float) -> Point:
+        rows = self._target_path(t_s)
+        if len(rows) == 0:
+            return self.target.where(t_s)
+        return position_on(rows, t_s)
+
+    def _heading_at(self, rows, t_s: float) -> float:  # rows: np.ndarray
+        if len(rows):
+            k = min(max(int((rows[:, 0] <= t_s).sum()) - 1, 0), len(rows) - 1)
+            vx, vy = rows[k, 5], rows[k, 6]
+            if math.hypot(vx, vy) > 1.0:
+                self.heading = math.atan2(vy, vx)
+        return self.heading
+
+    def _approach(self, here: Point, there: Point, now: float) -> tuple[Point, float]:
+        """Towards where the target will be when reached at dash speed (one short leg)."""
+        lead_s = math.hypot(there[0] - here[0], there[1] - here[1]) / self.dash_mps
+        aim = self._target_at(now + lead_s)
+        return self._towards(here, (aim[0], aim[1], aim[2] + self.vertical_m), self.approach_step_s)
+
+    def _station(self, here: Point, now: float) -> tuple[Point, float]:
+        """The station off the target one step from now (closer during an unsafe pass).
+
+        On station behind a target flying straight, the step lengthens to the end of the
+        target's leg (at most ``steady_step_s``): the station moves in a straight line then.
+        """
+        step = self._steady_step(here, now)
+        t = now + step
+        rows = self._target_path(t)
+        there = position_on(rows, t) if len(rows) else self.target.where(t)
+        heading = self._heading_at(rows, t)
+        distance, vertical = self.standoff_m, self.vertical_m
+        u = self.unsafe
+        if u is not None and self.t_join is not None:
+            since = t - self.t_join
+            if u.after_s <= since <= u.after_s + u.for_s:
+                distance, vertical = u.distance_m, u.vertical_m
+        a = heading + self.bearing_rad
+        now_there = self._target_at(now)
+        a = _swing(math.atan2(here[1] - now_there[1], here[0] - now_there[0]), a, MAX_SWING_RAD)
+        spot = (
+            there[0] + distance * math.cos(a),
+            there[1] + distance * math.sin(a),
+            there[2] + vertical,
+        )
+        return self._towards(here, spot, step)
+
+    def _steady_step(self, here: Point, now: float) -> float:
+        """``step_s``, or longer when on station behind a target flying straight."""
+        if self.steady_step_s <= self.step_s or self.t_join is None:
+            return self.step_s
+        rows = self._target_path(now)
+        if len(rows) == 0:
+            return self.step_s
+        k = min(max(int((rows[:, 0] <= now).sum()) - 1, 0), len(rows) - 1)
+        straight = rows[k, 1] - now
+        end = self.t_join + self.duration_s - now
+        u = self.unsafe
+        if u is not None:
+            start = self.t_join + u.after_s - now
+            if start + u.for_s >= 0:
+                end = min(end, max(start, 0.0))
+        step = min(straight, end, self.steady_step_s)
+        if step < 2 * self.step_s:
+            return self.step_s
+        there = position_on(rows, now)
+        a = self._heading_at(rows, now) + self.bearing_rad
+        d = math.hypot(
+            there[0] + self.standoff_m * math.cos(a) - here[0],
+            there[1] + self.standoff_m * math.sin(a) - here[1],
+        )
+        if d > max(50.0, 0.05 * self.standoff_m) or abs(there[2] + self.vertical_m - here[2]) > 30:
+            return self.step_s
+        return step
+
+    def _towards(self, here: Point, spot: Point, step_s: float) -> tuple[Point, float]:
+        """A leg of ``step_s`` towards ``spot``: there if the dash speed and climb allow."""
+        dx, dy = spot[0] - here[0], spot[1] - here[1]
+        d = math.hypot(dx, dy)
+        reach = self.dash_mps * step_s
+        f = 1.0 if d <= reach else reach / d
+        dz_max = self.climb_mps * step_s
+        z = here[2] + max(-dz_max, min(dz_max, spot[2] - here[2]))
+        return (here[0] + f * dx, here[1] + f * dy, max(z, FLOOR_M)), step_s
+
+
+def _swing(current: float, wanted: float, limit: float) -> float:
+    """``wanted`` (an angle), or ``current`` turned towards it by at most ``limit``.
+
+    Examples
+    --------
+    >>> round(math.degrees(_swing(0.0, math.radians(170), math.radians(40))), 6)
+    40.0
+    >>> round(math.degrees(_swing(0.0, math.radians(-20), math.radians(40))), 6)
+    -20.0
+    """
+    delta = (wanted - current + math.pi) % (2 * math.pi) - math.pi
+    return current + max(-limit, min(limit, delta))
