@@ -20,7 +20,15 @@ from shapely.geometry.base import BaseGeometry
 from sim.events import EventInfo, EventKind
 from sim.protocol.mechanism import Mechanism, ZoneRef
 from sim.protocol.spec import MechanismSpec, Probability, Provenance, Side, ZoneSpec
-from sim.protocol.watch import Rule, Watch, climb_away, covered, manoeuvrable, watch_of
+from sim.protocol.watch import (
+    Rule,
+    Watch,
+    climb_away,
+    covered,
+    manoeuvrable,
+    stay_end,
+    watch_of,
+)
 from sim.units import FT, MIN, NM
 
 if TYPE_CHECKING:
@@ -82,7 +90,7 @@ def install(run: Run, spec: SeparationSpec) -> None:
     seen = {"coalition": coverage(spec.awacs_coverage), "russia": coverage(spec.ground_coverage)}
 
     def act(w: Watch, rule: Rule, a: Flight, b: Flight) -> Generator[simpy.Event, object, None]:
-        return controllers(run, spec, seen, a, b)
+        return controllers(run, spec, seen, a, b, stay_end(w, rule, a, b))
 
     rule = Rule(
         "separation",
@@ -105,9 +113,11 @@ def controllers(
     seen: dict[str, BaseGeometry | None],
     a: Flight,
     b: Flight,
+    until_s: float | None = None,
 ) -> Generator[simpy.Event, object, None]:
     """Each side's controller that sees its own aircraft, and holds a track on the other,
-    turns its aircraft away (later when the other is hard to sort out: no transponder)."""
+    turns its aircraft away (later when the other is hard to sort out: no transponder),
+    holding the new altitude along its plan until ``until_s`` when given."""
     for own, other in sorted(((a, b), (b, a)), key=lambda p: p[0].id):
         if own.side not in seen or not covered(seen[own.side], own, run.env.now):
             continue
@@ -116,13 +126,18 @@ def controllers(
         if p_track < 1.0 and track >= p_track:
             continue
         delay = spec.track_delay_s.get(own.side, 0.0)  # type: ignore[call-overload]
-        run.env.process(_instruct(run, spec, own, other, delay))
+        run.env.process(_instruct(run, spec, own, other, delay, until_s))
     return
     yield  # the instructions run as processes of their own, side by side
 
 
 def _instruct(
-    run: Run, spec: SeparationSpec, own: Flight, other: Flight, delay_s: float
+    run: Run,
+    spec: SeparationSpec,
+    own: Flight,
+    other: Flight,
+    delay_s: float,
+    until_s: float | None = None,
 ) -> Generator[simpy.Event, object, None]:
     """After ``delay_s``, alert ``own``; after the controller's delay, it climbs away."""
     if delay_s > 0:
@@ -131,7 +146,7 @@ def _instruct(
     yield run.env.timeout(spec.controller_delay_s)
     if manoeuvrable(own):
         change, floor = spec.altitude_change_ft * FT, spec.floor_ft * FT
-        route, dz = climb_away(own, other, run.env.now, change, floor)
+        route, dz = climb_away(own, other, run.env.now, change, floor, until_s)
         own.manoeuvre(route, "separation", other.id, dz_m=dz)
 
 

@@ -126,10 +126,19 @@ class Pursuit:
         return self.heading
 
     def _approach(self, here: Point, there: Point, now: float) -> tuple[Point, float]:
-        """Towards where the target will be when reached at dash speed (one short leg)."""
+        """Towards the station off the target, where the target will be when reached at dash
+        speed (one short leg): never straight at the target itself."""
         lead_s = math.hypot(there[0] - here[0], there[1] - here[1]) / self.dash_mps
-        aim = self._target_at(now + lead_s)
-        return self._towards(here, (aim[0], aim[1], aim[2] + self.vertical_m), self.approach_step_s)
+        t = now + lead_s
+        rows = self._target_path(t)
+        aim = position_on(rows, t) if len(rows) else self.target.where(t)
+        a = self._heading_at(rows, t) + self.bearing_rad
+        spot = (
+            aim[0] + self.standoff_m * math.cos(a),
+            aim[1] + self.standoff_m * math.sin(a),
+            aim[2] + self.vertical_m,
+        )
+        return self._towards(here, spot, self.approach_step_s)
 
     def _station(self, here: Point, now: float) -> tuple[Point, float]:
         """The station off the target one step from now (closer during an unsafe pass).

@@ -19,7 +19,15 @@ from pydantic import Field
 from sim.events import EventInfo, EventKind
 from sim.protocol.mechanism import Mechanism, TableRow
 from sim.protocol.spec import MechanismSpec, Probability, Provenance
-from sim.protocol.watch import Rule, Watch, climb_away, manoeuvrable, turn_away, watch_of
+from sim.protocol.watch import (
+    Rule,
+    Watch,
+    climb_away,
+    manoeuvrable,
+    stay_end,
+    turn_away,
+    watch_of,
+)
 from sim.units import FT, MIN, NM
 
 if TYPE_CHECKING:
@@ -69,7 +77,7 @@ def install(run: Run, spec: RadioSpec) -> None:
     """Add the radio's alert cylinder to the run's watch."""
 
     def act(w: Watch, rule: Rule, a: Flight, b: Flight) -> Generator[simpy.Event, object, None]:
-        return radio_call(run, spec, a, b)
+        return radio_call(run, spec, a, b, stay_end(w, rule, a, b))
 
     rule = Rule(
         "radio",
@@ -84,9 +92,10 @@ def install(run: Run, spec: RadioSpec) -> None:
 
 
 def radio_call(
-    run: Run, spec: RadioSpec, a: Flight, b: Flight
+    run: Run, spec: RadioSpec, a: Flight, b: Flight, until_s: float | None = None
 ) -> Generator[simpy.Event, object, None]:
-    """A call on the agreed (or guard) frequency; on success the called aircraft manoeuvres."""
+    """A call on the agreed (or guard) frequency; on success the called aircraft manoeuvres
+    (holding a new altitude along its plan until ``until_s``, when given)."""
     caller, callee = (a, b) if a.side == "coalition" else (b, a)
     if spec.agreed_frequencies:
         test = run.services.get("comms_test")
@@ -105,7 +114,7 @@ def radio_call(
     now = run.env.now
     if spec.manoeuvre == "altitude":
         route, dz = climb_away(
-            callee, caller, now, spec.altitude_change_ft * FT, spec.floor_ft * FT
+            callee, caller, now, spec.altitude_change_ft * FT, spec.floor_ft * FT, until_s
         )
         callee.manoeuvre(route, "radio", caller.id, dz_m=dz)
     else:

@@ -45,6 +45,7 @@ __all__ = [
     "climb_away",
     "covered",
     "manoeuvrable",
+    "stay_end",
     "turn_away",
     "watch_of",
 ]
@@ -97,6 +98,8 @@ class Watch:
     rules: list[Rule] = field(default_factory=list)
     last_act: dict[tuple[str, str, str], float] = field(default_factory=dict)
     pending: dict[tuple[str, str, str], tuple[float, int, int]] = field(default_factory=dict)
+    stays: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    """Predicted end of each pair's stay inside a rule's cylinder (the last prediction)."""
     flights: list[Flight] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     paths: np.ndarray = field(default_factory=lambda: np.zeros((0, 1, 8)))
@@ -278,15 +281,18 @@ class Watch:
                 mine, theirs = self.roles[self.rows[f.id], k], self.roles[j, k]
                 if not ((mine[0] and theirs[1]) or (mine[1] and theirs[0])):
                     continue
-            if rule.allowance_s > 0 and not near and tout - tin <= rule.allowance_s:
-                if tout < min(my_end, self.boxes[j, 4]):
-                    continue  # closer only briefly: allowed
-            self._schedule(rule, f, g, tin, now)
+            brief = rule.allowance_s > 0 and not near and tout - tin <= rule.allowance_s
+            if brief and tout < min(my_end, self.boxes[j, 4]):
+                continue  # closer only briefly (and the stay ends within both looks): allowed
+            self._schedule(rule, f, g, tin, tout, now)
 
-    def _schedule(self, rule: Rule, a: Flight, b: Flight, t_in: float, now: float) -> None:
+    def _schedule(
+        self, rule: Rule, a: Flight, b: Flight, t_in: float, t_out: float, now: float
+    ) -> None:
         at = max(t_in - rule.lookahead_s, now)
         first, second = sorted((a.id, b.id))
         key = (rule.name, first, second)
+        self.stays[key] = t_out
         versions = (int(self.versions[self.rows[a.id]]), int(self.versions[self.rows[b.id]]))
         vkey = versions if a.id == first else versions[::-1]
         old = self.pending.get(key)
@@ -328,6 +334,14 @@ class Watch:
         yield from rule.act(self, rule, a, b)
 
 
+def stay_end(w: Watch, rule: Rule, a: Flight, b: Flight) -> float | None:
+    """When the predicted stay of ``a`` and ``b`` inside the rule's cylinder ends (None when the
+    rule does not look along the plans)."""
+    if not rule.plan_aware:
+        return None
+    return w.stays.get((rule.name, *sorted((a.id, b.id))))
+
+
 def watch_of(run: Run, name: str = "watch", max_legs: int = MAX_LEGS) -> Watch:
     """The run's watch called ``name``, created (and hooked onto every new leg) by the first
     rule installed; ``max_legs`` is 1 for a watch of current legs only."""
@@ -353,23 +367,37 @@ def covered(area: BaseGeometry | None, f: Flight, now: float) -> bool:
 
 
 def climb_away(
-    own: Flight, other: Flight, now: float, change_m: float, floor_m: float
+    own: Flight,
+    other: Flight,
+    now: float,
+    change_m: float,
+    floor_m: float,
+    until_s: float | None = None,
 ) -> tuple[list[Point], float]:
     """Climb (or descend) ``change_m`` away from the other aircraft, then resume the plan.
 
+    Without ``until_s`` the aircraft is back on its planned altitudes from the next waypoint
+    on; with it, it keeps the change along its plan for every waypoint reached before
+    ``until_s`` (the predicted end of the conflict), then returns to its planned altitudes.
     Returns the route ahead and the altitude change actually made (never below ``floor_m``).
     """
     here, there, dest = own.where(now), other.where(now), own.route[0]
     dz = change_m * (1 if here[2] >= there[2] else -1)
     climb = max(aircraft.find_type(own.plan.type).climb_mps, 1.0)
-    ahead = _ahead_point(here, dest, abs(dz) / climb * own.plan.speed_mps)
+    speed = own.plan.speed_mps
+    ahead = _ahead_point(here, dest, abs(dz) / climb * speed)
     new_z = max(here[2] + dz, floor_m)
-    route = [
-        (ahead[0], ahead[1], new_z),
-        (dest[0], dest[1], max(dest[2] + dz, floor_m)),
-        *own.route[1:],
-    ]
-    return route, new_z - here[2]
+    route = [(ahead[0], ahead[1], new_z), (dest[0], dest[1], max(dest[2] + dz, floor_m))]
+    rest = list(own.route[1:])
+    if until_s is not None:
+        t = now + (math.dist(here[:2], ahead) + math.dist(ahead, dest[:2])) / speed
+        prev = dest
+        while rest and t < until_s and len(rest) > 1:  # the last point (the base) stays
+            p = rest.pop(0)
+            t += math.dist(prev[:2], p[:2]) / speed
+            route.append((p[0], p[1], max(p[2] + dz, floor_m)))
+            prev = p
+    return [*route, *rest], new_z - here[2]
 
 
 def turn_away(
