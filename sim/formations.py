@@ -174,6 +174,13 @@ def offset_route(points: list[Point] | tuple[Point, ...], lateral_m: float) -> l
     return out
 
 
+def _abreast(lead: FlightPlan, lateral_m: float) -> list[Point]:
+    """The lead's points offset to the side outside its station pattern, its own inside."""
+    i, j = lead.station
+    side = offset_route(lead.points, lateral_m)
+    return [p if i <= k < j else side[k] for k, p in enumerate(lead.points)]
+
+
 def _airborne_shift(points: list[Point], dz_m: float) -> list[Point]:
     """Raise every point off the ground (not the take-off and landing points) by ``dz_m``."""
     last = len(points) - 1
@@ -210,9 +217,12 @@ def wingmen(
 ) -> list[FlightPlan]:
     """The wingmen (members 2 to ``size``) of a formation led by ``lead``.
 
-    ``level_m`` is the lead's cruise level (its points carry the level plus its own
-    altitude-keeping error); each wingman gets its own error instead, and the second element
-    flies ``stack_ft`` higher.
+    Member ``m`` takes off ``m - 1`` spacings after the lead and flies its plan: in trail, the
+    lead's points; abreast, the lead's points offset to the side on the way out and back
+    (echelon) and the lead's own points over the station pattern, where it trails (parallel
+    tracks round a pattern would drift apart: the outer one is longer). ``level_m`` is the
+    lead's cruise level (its points carry the level plus its own altitude-keeping error);
+    each wingman gets its own error instead, and the second element flies ``stack_ft`` higher.
     """
     keeping = formation_table().station
     spacing = keeping.spacing_nm * NM
@@ -221,13 +231,11 @@ def wingmen(
     for member in range(2, size + 1):
         stack = keeping.stack_ft * FT if member >= 3 else 0.0
         dz = stack + profiles.keeping_error_m(rng) - lead_error
-        depart = lead.depart_s
+        depart = lead.depart_s + (member - 1) * spacing / lead.speed_mps
         points = list(lead.points)
-        if shape.station == "trail":
-            depart += (member - 1) * spacing / lead.speed_mps
-        else:
+        if shape.station == "abreast":
             lateral = {2: spacing, 3: -spacing, 4: 2 * spacing}[member]
-            points = offset_route(points, lateral)
+            points = _abreast(lead, lateral)
         out.append(
             dataclasses.replace(
                 lead,
@@ -256,7 +264,7 @@ def escort_plans(
     for k in range(1, escort.size + 1):
         z = escort_level + profiles.keeping_error_m(rng)
         lateral = {1: 0.0, 2: spacing, 3: -spacing, 4: 2 * spacing}[k]
-        points = offset_route(lead.points, lateral) if lateral else list(lead.points)
+        points = _abreast(lead, lateral) if lateral else list(lead.points)
         last = len(points) - 1
         flat = [p if i in (0, last) else (p[0], p[1], z) for i, p in enumerate(points)]
         out.append(

@@ -30,6 +30,9 @@ __all__ = ["Pursuit", "Unsafe"]
 
 FLOOR_M = 150.0
 """The pursuit never takes an aircraft lower than this (about 500 ft)."""
+CLOSING = 0.8
+"""Each leg closes in on the station to at most this share of the present distance (an
+assumption of the model: joining takes a few legs and never cuts across the target's track)."""
 MAX_SWING_RAD = math.radians(40.0)
 """The station swings round the target by at most this much per leg (when the target
 turns), so that each straight leg between two stations keeps its distance: the chord of a
@@ -152,14 +155,17 @@ class Pursuit:
         there = position_on(rows, t) if len(rows) else self.target.where(t)
         heading = self._heading_at(rows, t)
         distance, vertical = self.standoff_m, self.vertical_m
-        u = self.unsafe
+        u, closing = self.unsafe, CLOSING
         if u is not None and self.t_join is not None:
             since = t - self.t_join
             if u.after_s <= since <= u.after_s + u.for_s:
-                distance, vertical = u.distance_m, u.vertical_m
+                distance, vertical, closing = u.distance_m, u.vertical_m, 0.0
         a = heading + self.bearing_rad
         now_there = self._target_at(now)
         a = _swing(math.atan2(here[1] - now_there[1], here[0] - now_there[0]), a, MAX_SWING_RAD)
+        # close in gradually (a spiral, not a straight line across the target's track)
+        current = math.hypot(here[0] - now_there[0], here[1] - now_there[1])
+        distance = max(distance, closing * current)
         spot = (
             there[0] + distance * math.cos(a),
             there[1] + distance * math.sin(a),
@@ -168,14 +174,17 @@ class Pursuit:
         return self._towards(here, spot, step)
 
     def _steady_step(self, here: Point, now: float) -> float:
-        """``step_s``, or longer when on station behind a target flying straight."""
-        if self.steady_step_s <= self.step_s or self.t_join is None:
-            return self.step_s
-        rows = self._target_path(now)
-        if len(rows) == 0:
+        """``step_s``, or longer when on station behind a target flying straight; shorter when
+        the target turns within it (a leg never spans the target's turn)."""
+        rows = self._target_path(now + self.step_s)
+        if len(rows) == 0 or self.t_join is None:
             return self.step_s
         k = min(max(int((rows[:, 0] <= now).sum()) - 1, 0), len(rows) - 1)
         straight = rows[k, 1] - now
+        if 1.0 < straight < self.step_s and k + 1 < len(rows):
+            return float(straight)  # up to the target's turn
+        if self.steady_step_s <= self.step_s:
+            return self.step_s
         end = self.t_join + self.duration_s - now
         u = self.unsafe
         if u is not None:
