@@ -13,6 +13,8 @@ from sim.units import H
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.expected import ExpectedCounts
+
 FLIGHT_COLUMNS = (
     "id",
     "side",
@@ -76,6 +78,10 @@ class RunResult:
     """The ``flights.csv`` columns the mechanisms count (see ``FlightRecord.tallies``)."""
     summary: dict[str, Any] | None = None
     """The content of ``summary.json``, when the run was summarised (``sim.run`` does)."""
+    expected: ExpectedCounts | None = None
+    """Expected encounters and collisions under the position-error model (None without one)."""
+    sampled: bool = False
+    """Whether position errors were drawn into the legs the detector saw (``sample = true``)."""
 
     @property
     def flight_columns(self) -> tuple[str, ...]:

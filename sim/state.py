@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sim.plans import FlightPlan, Point
     from sim.protocol.spec import ProtocolBase
     from sim.streams import Streams
+    from sim.uncertainty import ErrorModel
 
 __all__ = ["CORE_EVENTS", "Flight", "Hold", "Manoeuvre", "Reroute", "Run"]
 
@@ -76,6 +77,8 @@ class Flight:
     position: Point | None = None
     leg: Leg | None = None
     process: simpy.Process | None = None
+    legs_started: int = 0
+    """Legs begun so far (numbers the position-error draws of each leg)."""
 
     @property
     def id(self) -> str:
@@ -153,7 +156,9 @@ class Run:
     """What the processes of one run share: the clock, the detector, the recorder, the streams.
 
     ``services`` holds what one mechanism offers others (a hotline, the conflict watch), by
-    name; ``on_leg`` the hooks called when a flight starts a leg.
+    name; ``on_leg`` the hooks called when a flight starts a leg. ``position_error``, when
+    set, shifts each leg the detector sees by a drawn error (the flights, and so every
+    mechanism, keep the planned leg).
     """
 
     env: simpy.Environment
@@ -166,6 +171,7 @@ class Run:
     legs: list[tuple[str, Leg]] = field(default_factory=list)
     on_leg: list[Callable[[Flight], None]] = field(default_factory=list)
     services: dict[str, Any] = field(default_factory=dict)
+    position_error: ErrorModel | None = None
 
     def add_flight(self, plan: FlightPlan) -> Flight:
         """Register a planned flight (not yet flying)."""
