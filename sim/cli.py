@@ -126,19 +126,41 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
     t.add_column("entered", justify="right")
     t.add_column("rate / 1,000 fh", justify="right")
     t.add_column("95 % interval", justify="right")
+    expected = summary.get("expected_encounters")
+    if expected is not None:
+        t.add_column("expected rate", justify="right")
     for name, r in summary["rates_per_1000_fh"].items():
-        t.add_row(
+        cells = [
             name,
             str(summary["encounters"][name]),
             str(r["count"]),
             f"{r['rate']:.2f}",
             f"{r['ci_low']:.2f} - {r['ci_high']:.2f}",
-        )
+        ]
+        if expected is not None:
+            cells.append(_small(summary["expected_rates_per_1000_fh"][name]))
+        t.add_row(*cells)
     t.caption = (
         "graded: encounters whose most severe cylinder is this one; entered: this one "
         "or worse (the rate counts these); exact Poisson interval"
     )
+    if expected is not None:
+        col = summary["collision"]
+        t.caption += (
+            "\nexpected rate: per 1,000 fh, of encounters entering the cylinder, expected under "
+            f"the position-error model; collisions expected {_small(col['expected'])}, "
+            f"P(collision | NMAC) {_small(col['p_given_nmac'])}, "
+            f"{_small(col['rate_per_fh'])} per flight hour (ICAO target level of safety "
+            "5e-9 fatal accidents per flight hour)"
+        )
     return t
+
+
+def _small(x: float | None) -> str:
+    """A figure that may be tiny: fixed decimals when readable, else scientific."""
+    if x is None or x != x:
+        return "n/a"
+    return f"{x:.3f}" if x == 0 or abs(x) >= 0.01 else f"{x:.2e}"
 
 
 @app.command("sweep")
@@ -301,12 +323,24 @@ def _sweep_table(summary: Any, plan: Any) -> Table:
         t.add_column(p, justify="right")
     for c in plan.categories:
         t.add_column(c, justify="right")
+    first = plan.categories[0] if plan.categories else ""
+    has_expected = f"mean_expected_rate_{first}" in summary
+    if has_expected:
+        t.add_column(f"{first} expected", justify="right")
     for row in summary.to_dict("records"):
         cells = [str(row[p]) for p in ["point", *plan.params, "n"]]
         cells += [
             _plus_minus(row[f"mean_rate_{c}"], row[f"mean_rate_{c}_ci_high"])
             for c in plan.categories
         ]
+        if has_expected:
+            mean, high = (
+                row[f"mean_expected_rate_{first}"],
+                row[f"mean_expected_rate_{first}_ci_high"],
+            )
+            cells.append(
+                _small(mean) if high != high else f"{_small(mean)} ± {_small(high - mean)}"
+            )
         t.add_row(*cells)
     return t
 
@@ -336,9 +370,23 @@ def _compare_table(report: dict[str, Any]) -> Table:
             str(c["counts"]["total_a"]),
             str(c["counts"]["total_b"]),
         )
+    for name, c in report["categories"].items():
+        e = c.get("expected")
+        if e is None:
+            continue
+        diff = _small(e["mean_diff"])
+        if e["ci_low"] is not None:
+            diff += f" [{_small(e['ci_low'])}, {_small(e['ci_high'])}]"
+        sig = "yes" if e["significant"] else "no"
+        t.add_row(f"{name} (expected)", _small(e["mean_a"]), _small(e["mean_b"]), diff, sig, "", "")
     t.caption = (
         "rates per 1,000 flight hours; sig.: the interval excludes 0; "
         "counts: encounters entering the cylinder"
+        + (
+            "; (expected): expected rate under the position-error model"
+            if any("expected" in c for c in report["categories"].values())
+            else ""
+        )
     )
     return t
 

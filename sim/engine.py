@@ -165,7 +165,11 @@ def start_leg(run: Run, flight: Flight, dest: Point) -> Leg:
     leg = Leg(t0, t0 + dist / flight.plan.speed_mps, x0, y0, z0, *dest)
     flight.leg = leg
     errors = run.position_error
-    seen = leg if errors is None else errors.flown(run.streams, flight.id, flight.plan.type, flight.legs_started, leg)
+    seen = (
+        leg
+        if errors is None
+        else errors.flown(run.streams, flight.id, flight.plan.type, flight.legs_started, leg)
+    )
     flight.legs_started += 1
     run.detector.add_leg(flight.id, flight.side, seen)
     run.legs.append((flight.id, leg))

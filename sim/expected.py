@@ -97,7 +97,7 @@ def expected_counts(
     >>> out = expected_counts(legs, {"a": ("coalition", "F-16"), "b": ("russia", "Su-30SM")},
     ...                       DEFAULT_CATEGORIES, "cross-side", ErrorModel())
     >>> out.passes, round(out.encounters["near_miss"], 2), 0 < out.collisions < 0.01
-    (1, 0.33, True)
+    (1, 0.79, True)
     """
     cats = tuple(categories)
     names = tuple(c.name for c in cats)
@@ -234,8 +234,12 @@ def _pass_probabilities(
     v = rows[i, 5:8] - rows[j, 5:8]
     cov = leg_covariance(rows[i, 5:8], *per_leg[i].T) + leg_covariance(rows[j, 5:8], *per_leg[j].T)
     span, height = dims[:, 0], dims[:, 1]
-    r_all = np.column_stack([np.broadcast_to(radius, (i.size, radius.size)), (span[i] + span[j]) / 2])
-    h_all = np.column_stack([np.broadcast_to(half, (i.size, half.size)), (height[i] + height[j]) / 2])
+    r_all = np.column_stack(
+        [np.broadcast_to(radius, (i.size, radius.size)), (span[i] + span[j]) / 2]
+    )
+    h_all = np.column_stack(
+        [np.broadcast_to(half, (i.size, half.size)), (height[i] + height[j]) / 2]
+    )
     prob = np.zeros(r_all.shape)
     reach = _in_reach(p, v, cov, te - ts, r_all, h_all)
     rr, cc = np.nonzero(reach)

@@ -69,6 +69,35 @@ def rates(result: RunResult, level: float = 0.95) -> dict[str, dict[str, float]]
     return out
 
 
+TARGET_LEVEL_OF_SAFETY_PER_FH = 5e-9
+"""ICAO's target level of safety for en-route collision risk: 5e-9 fatal accidents per flight
+hour (ICAO Doc 9574, 2nd ed. 2002, section 2.1.4): a yardstick for ``collision.rate_per_fh``."""
+
+
+def expected_figures(result: RunResult) -> dict[str, Any]:
+    """``expected_encounters``, ``expected_rates_per_1000_fh`` and ``collision`` of a run
+    (all None when no aircraft carries a position error).
+
+    ``collision``: ``expected`` collisions, ``p_given_nmac`` (expected collisions over
+    expected encounters entering the most severe cylinder), ``rate_per_fh`` (per flight hour).
+    """
+    exp = result.expected
+    if exp is None:
+        return {"expected_encounters": None, "expected_rates_per_1000_fh": None, "collision": None}
+    fh = flight_hours(result)
+    per = PER_FH / fh if fh > 0 else float("nan")
+    return {
+        "expected_encounters": {c: exp.encounters[c] for c in exp.categories},
+        "expected_rates_per_1000_fh": {c: exp.encounters[c] * per for c in exp.categories},
+        "collision": {
+            "expected": exp.collisions,
+            "p_given_nmac": exp.p_collision_given_nmac,
+            "rate_per_fh": exp.collisions / fh if fh > 0 else float("nan"),
+            "passes_in_reach": exp.passes,
+        },
+    }
+
+
 def comms_figures(result: RunResult) -> dict[str, float]:
     """Counts of each kind of protocol event, and the mechanisms' communication figures."""
     kinds = Counter(e.kind for e in result.events)
@@ -111,6 +140,8 @@ def summarize(
         "encounters": graded_counts(result),
         "encounters_entered": entered_counts(result),
         "rates_per_1000_fh": rates(result),
+        **expected_figures(result),
+        "position_errors_sampled": result.sampled,
         "comms": comms_figures(result),
         "protocol_effects": protocol_figures(result),
         "wall_s": wall_s,

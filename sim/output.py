@@ -57,8 +57,22 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def encounters_csv(result: RunResult) -> str:
+    """``encounters.csv``; ``p_nmac`` keeps six significant digits (it can be tiny)."""
     rows = sorted(result.encounters, key=lambda e: (e.t_start_s, e.a_id, e.b_id))
-    return csv_text(ENCOUNTER_COLUMNS, ([getattr(e, c) for c in ENCOUNTER_COLUMNS] for e in rows))
+    return csv_text(
+        ENCOUNTER_COLUMNS,
+        (
+            [
+                _probability(getattr(e, c)) if c == "p_nmac" else getattr(e, c)
+                for c in ENCOUNTER_COLUMNS
+            ]
+            for e in rows
+        ),
+    )
+
+
+def _probability(p: float) -> str:
+    return "" if p != p else f"{p:.6g}"
 
 
 def flights_csv(result: RunResult) -> str:

@@ -129,7 +129,9 @@ def leg_covariance(
     [400.0, 100.0, 30.0]
     """
     v = np.asarray(velocity, dtype=float).reshape(-1, 3)
-    lat, along, vert = (np.asarray(a, dtype=float).reshape(-1) for a in (lateral_m, along_s, vertical_m))
+    lat, along, vert = (
+        np.asarray(a, dtype=float).reshape(-1) for a in (lateral_m, along_s, vertical_m)
+    )
     speed_h = np.hypot(v[:, 0], v[:, 1])
     moving = speed_h > _STILL_MPS
     safe = np.where(moving, speed_h, 1.0)
@@ -178,7 +180,7 @@ def pass_probability(
     ...                         cov, np.array([200.0]), np.array([[152.4]]),
     ...                         np.array([[30.48]]))
     >>> round(float(prob[0, 0]), 3)  # P(|N(0,100)| < 152.4) * P(|N(0,15.24)| < 30.48)
-    0.836
+    0.833
     """
     p = np.asarray(p, dtype=float).reshape(-1, 3)
     n = p.shape[0]
@@ -332,8 +334,12 @@ def _climbing(
         i_max, c_max = np.where(up, i2, i1), np.where(up, c2, c1)
         i_min, c_min = np.where(up, i1, i2), np.where(up, c1, c2)
         b_lo, b_hi = (lo_e - mean) / l22, (hi_e - mean) / l22
-        upper = _bounded_normal(b_lo, b_hi, hh - pz - vz * i_min, -vz * c_min, mean, g1, l22, l31, l32, l33)
-        lower = _bounded_normal(b_lo, b_hi, -hh - pz - vz * i_max, -vz * c_max, mean, g1, l22, l31, l32, l33)
+        upper = _bounded_normal(
+            b_lo, b_hi, hh - pz - vz * i_min, -vz * c_min, mean, g1, l22, l31, l32, l33
+        )
+        lower = _bounded_normal(
+            b_lo, b_hi, -hh - pz - vz * i_max, -vz * c_max, mean, g1, l22, l31, l32, l33
+        )
         total += np.maximum(upper - lower, 0.0)
     return np.sum(weight * total, axis=1)
 
@@ -356,6 +362,4 @@ def _bounded_normal(
     beta = (z1 * l22 - l32) / l33
     norm = np.sqrt(1.0 + beta * beta)
     a, rho = alpha / norm, -beta / norm
-    return np.maximum(
-        bivariate_normal_cdf(b_hi, a, rho) - bivariate_normal_cdf(b_lo, a, rho), 0.0
-    )
+    return np.maximum(bivariate_normal_cdf(b_hi, a, rho) - bivariate_normal_cdf(b_lo, a, rho), 0.0)

@@ -65,7 +65,9 @@ def kind_defaults() -> dict[str, dict[str, float | str]]:
     for kind in KINDS:
         entry = table[kind]
         out[kind] = {
-            **{k: float(entry[k]) for k in ("lateral_sd_nm", "along_track_sd_nm", "vertical_sd_ft")},
+            **{
+                k: float(entry[k]) for k in ("lateral_sd_nm", "along_track_sd_nm", "vertical_sd_ft")
+            },
             "source": str(entry["source"]),
         }
     return out
@@ -81,7 +83,7 @@ class ErrorModel:
     >>> model = ErrorModel(lateral_sd_nm=0.1, along_track_sd_s=None, vertical_sd_ft=0.0)
     >>> sd = model.sd("F-16")
     >>> round(sd.lateral_m, 1), round(sd.along_s, 2), sd.vertical_m
-    (185.2, 3.95, 0.0)
+    (185.2, 3.74, 0.0)
     """
 
     lateral_sd_nm: float | None = None
@@ -111,7 +113,9 @@ class ErrorModel:
 
 
 @functools.cache
-def _sd(lat_nm: float | None, along_s: float | None, vert_ft: float | None, type_name: str) -> ErrorSd:
+def _sd(
+    lat_nm: float | None, along_s: float | None, vert_ft: float | None, type_name: str
+) -> ErrorSd:
     t = find_type(type_name)
     d = kind_defaults()[t.kind]
     lateral = float(d["lateral_sd_nm"]) if lat_nm is None else lat_nm

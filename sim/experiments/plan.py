@@ -312,7 +312,9 @@ def _check_paths(vary: Mapping[str, Any]) -> None:
                 "--vary seed: replications have their own seeds; "
                 "set the base seed with --set seed=N instead"
             )
-        elif path in _RESERVED or path.startswith(("n_", "entered_", "rate_", "comms_", "effect_")):
+        elif path in _RESERVED or path.startswith(
+            ("n_", "entered_", "rate_", "comms_", "effect_", "expected_", "collision_")
+        ):
             problems.append(f"--vary {path}: clashes with a result column name")
     if problems:
         raise InputError(problems)

@@ -20,7 +20,9 @@ def summarize_points(runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -
 
     Columns per category ``c``: ``mean_rate_c``, ``mean_rate_c_ci_low``,
     ``mean_rate_c_ci_high``, ``pooled_rate_c``, ``pooled_rate_c_ci_low``,
-    ``pooled_rate_c_ci_high`` and ``entered_c`` (total count).
+    ``pooled_rate_c_ci_high`` and ``entered_c`` (total count); under a position-error model
+    also ``mean_expected_rate_c`` with its t-interval (``..._ci_low``, ``..._ci_high``), and
+    ``mean_collision_rate_per_fh`` with its interval.
     """
     out = []
     for point in plan.points:
@@ -33,6 +35,9 @@ def summarize_points(runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -
         }
         for c in plan.categories:
             row.update(_category_summary(sub, c, level))
+        for c in plan.categories:
+            row.update(_mean_columns(sub, f"expected_rate_{c}", f"mean_expected_rate_{c}", level))
+        row.update(_mean_columns(sub, "collision_rate_per_fh", "mean_collision_rate_per_fh", level))
         out.append(row)
     return pd.DataFrame(out)
 
@@ -55,6 +60,14 @@ def _category_summary(sub: pd.DataFrame, c: str, level: float) -> dict[str, Any]
     }
 
 
+def _mean_columns(sub: pd.DataFrame, column: str, name: str, level: float) -> dict[str, Any]:
+    """Mean of a per-run figure with its t-interval, if the runs have it."""
+    if column not in sub or sub[column].isna().all():
+        return {}
+    iv = mean_interval(sub[column].to_numpy(dtype=float), level)
+    return {name: iv.mean, f"{name}_ci_low": iv.low, f"{name}_ci_high": iv.high}
+
+
 def write_summary(summary: pd.DataFrame, out: str | Path) -> Path:
     """``DIR/summary.csv`` (atomically)."""
     path = Path(out) / "summary.csv"
@@ -66,6 +79,9 @@ def compare_report(runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -> 
     """Paired differences B − A per category, of the rate and of the count entered.
 
     ``significant`` is true when the ``level`` interval of the mean difference excludes 0.
+    Under a position-error model each category also has ``expected``: the paired difference
+    of the expected rate per 1,000 flight hours; and the report has ``collision``: the paired
+    difference of the expected collision rate per flight hour.
     """
     a = runs[runs["point"] == 0].sort_values("replication")
     b = runs[runs["point"] == 1].sort_values("replication")
@@ -83,6 +99,10 @@ def compare_report(runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -> 
                 "total_b": int(b[f"entered_{c}"].sum()),
             },
         }
+        expected = _paired_column(a, b, f"expected_rate_{c}", level)
+        if expected is not None:
+            cats[c]["expected"] = expected
+    collision = _paired_column(a, b, "collision_rate_per_fh", level)
     return {
         "a": _describe(plan.points[0].scenario),
         "b": _describe(plan.points[1].scenario),
@@ -94,7 +114,17 @@ def compare_report(runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -> 
             "mean_b": float(b["flight_hours"].mean()),
         },
         "categories": cats,
+        **({"collision": collision} if collision is not None else {}),
     }
+
+
+def _paired_column(
+    a: pd.DataFrame, b: pd.DataFrame, column: str, level: float
+) -> dict[str, Any] | None:
+    """Paired difference B - A of a per-run figure both arms have for every run, else None."""
+    if column not in a or column not in b or a[column].isna().any() or b[column].isna().any():
+        return None
+    return _diff_fields(paired_difference(a[column], b[column], level).as_dict())
 
 
 def _diff_fields(d: dict[str, Any]) -> dict[str, Any]:
