@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -36,10 +37,11 @@ from sim.uncertainty import ErrorModel
 
 __all__ = ["DEFAULT_CATEGORIES", "ExpectedCounts", "expected_counts", "with_p_nmac"]
 
-TAIL = 8.0
-"""Passes farther than this many standard deviations of the relative error from a cylinder
-are left out (their probability is below 1e-15)."""
+TAIL = 6.0
+"""Passes farther than this many standard deviations of the relative error (bounded from
+above) from a cylinder are left out: their probability is below 1e-9."""
 _BUCKET_S = 300.0
+_LEG_FIELDS = operator.attrgetter("t0_s", "t1_s", "x0_m", "y0_m", "z0_m", "x1_m", "y1_m", "z1_m")
 
 
 @dataclass(frozen=True)
@@ -161,10 +163,7 @@ def with_p_nmac(encounters: Sequence[Encounter], expected: ExpectedCounts) -> li
 
 def leg_rows(legs: Sequence[Leg]) -> np.ndarray:
     """``(n, 8)`` rows ``t0, t1, x, y, z, vx, vy, vz`` of legs (zero velocity if zero length)."""
-    raw = np.array(
-        [(g.t0_s, g.t1_s, g.x0_m, g.y0_m, g.z0_m, g.x1_m, g.y1_m, g.z1_m) for g in legs],
-        dtype=float,
-    ).reshape(-1, 8)
+    raw = np.array(list(map(_LEG_FIELDS, legs)), dtype=float).reshape(-1, 8)
     dt = raw[:, 1] - raw[:, 0]
     if not np.isfinite(raw).all() or (dt < 0).any():
         raise ValueError("legs must be finite and end no earlier than they start")

@@ -184,3 +184,23 @@ def test_bad_uncertainty_fields_are_named() -> None:
     text = "\n".join(info.value.problems)
     assert "uncertainty.lateral_sd_nm: must be >= 0, got -1" in text
     assert "uncertainty.sampel: unknown key" in text
+
+
+def test_compare_and_sweep_report_expected_rates(tmp_path: Path) -> None:
+    a = designed(tmp_path)
+    b = a.with_overrides({"uncertainty.vertical_sd_ft": 80.0})
+    report = sim.compare(a, b, replications=3, backend="local")
+    nmac = report["categories"]["nmac"]["expected"]
+    # one more vertical error spreads the same passes: fewer pairs inside 100 ft
+    assert nmac["mean_diff"] < 0 and nmac["significant"]
+    assert nmac["ci_low"] <= nmac["mean_diff"] <= nmac["ci_high"]
+    assert report["collision"]["mean_a"] > 0
+    runs = sim.sweep(
+        a, vary={"uncertainty.lateral_sd_nm": [0.03, 0.3]}, replications=2, backend="local"
+    )
+    assert runs["expected_rate_nmac"].iloc[0] > runs["expected_rate_nmac"].iloc[-1] > 0
+    from sim.experiments import plan_sweep, summarize_points
+
+    plan = plan_sweep(a, {"uncertainty.lateral_sd_nm": [0.03, 0.3]}, 2)
+    summary = summarize_points(runs, plan)
+    assert {"mean_expected_rate_nmac", "mean_collision_rate_per_fh"} <= set(summary.columns)
