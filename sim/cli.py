@@ -371,14 +371,12 @@ def _compare_table(report: dict[str, Any]) -> Table:
             str(c["counts"]["total_b"]),
         )
     for name, c in report["categories"].items():
-        e = c.get("expected")
-        if e is None:
-            continue
-        diff = _small(e["mean_diff"])
-        if e["ci_low"] is not None:
-            diff += f" [{_small(e['ci_low'])}, {_small(e['ci_high'])}]"
-        sig = "yes" if e["significant"] else "no"
-        t.add_row(f"{name} (expected)", _small(e["mean_a"]), _small(e["mean_b"]), diff, sig, "", "")
+        if (e := c.get("expected")) is not None:
+            diff = _small(e["mean_diff"])
+            if e["ci_low"] is not None:
+                diff += f" [{_small(e['ci_low'])}, {_small(e['ci_high'])}]"
+            sig = "yes" if e["significant"] else "no"
+            t.add_row(f"{name} (expected)", _small(e["mean_a"]), _small(e["mean_b"]), diff, sig)
     t.caption = (
         "rates per 1,000 flight hours; sig.: the interval excludes 0; "
         "counts: encounters entering the cylinder"
