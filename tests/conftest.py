@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,17 +60,10 @@ def _is_debian_root() -> bool:
     )
 
 
-def _playwright_chromium() -> str | None:
-    """The Chromium that ``python -m playwright install chromium`` put in place, if any."""
-    from playwright.sync_api import sync_playwright
+def _get_chromium(bundled: Callable[[], str]) -> tuple[str | None, list[str]]:
+    """The path of a Chromium to drive, installing one if needed; and what was tried.
 
-    with sync_playwright() as p:
-        path = p.chromium.executable_path
-    return path if path and Path(path).exists() else None
-
-
-def _get_chromium() -> tuple[str | None, list[str]]:
-    """The path of a Chromium to drive, installing one if needed; and what was tried."""
+    ``bundled`` gives the path where Playwright's own download of Chromium would be."""
     tried: list[str] = []
     if CHROMIUM.exists():
         return str(CHROMIUM), tried
@@ -92,15 +85,16 @@ def _get_chromium() -> tuple[str | None, list[str]]:
         cmd = [sys.executable, "-m", "playwright", "install", "chromium"]
         res = subprocess.run(cmd, capture_output=True, text=True)
         tried.append(f"`{' '.join(cmd[1:])}` exited {res.returncode}: {res.stderr[-300:]}")
-        return _playwright_chromium(), tried
+        path = bundled()
+        return (path if path and Path(path).exists() else None), tried
 
 
 @pytest.fixture(scope="session")
-def chromium_path() -> str:
+def chromium_path(playwright: Any) -> str:
     """The system Chromium (``/usr/bin/chromium``), installed on first use when missing:
     with apt-get as root on Debian, else Playwright's own download. A page test never skips:
     without a browser it fails, saying what was tried."""
-    path, tried = _get_chromium()
+    path, tried = _get_chromium(lambda: playwright.chromium.executable_path)
     if path is None:
         pytest.fail(
             "no Chromium for the page tests: /usr/bin/chromium is missing and could not be "

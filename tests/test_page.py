@@ -302,3 +302,36 @@ def test_the_default_day_is_small_and_opens_fast(page: Page, day) -> None:
     other.wait_for_function("window.replay && window.replay.ready", timeout=MAX_LOAD_S * 1000)
     assert time.perf_counter() - t0 < MAX_LOAD_S
     assert requests == [] and errors == []
+
+
+def test_same_run_same_page(jets, tmp_path: Path) -> None:
+    run_dir, html = jets
+    again = tmp_path / "again.html"
+    res = CliRunner().invoke(app, ["replay", str(run_dir), "--out", str(again)])
+    assert res.exit_code == 0, res.output
+    assert again.read_bytes() == html.read_bytes()
+
+
+def test_without_a_browser_the_page_tests_say_what_was_tried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No /usr/bin/chromium: apt-get as root on Debian, then Playwright's download; when both
+    fail, no path and every attempt named (the fixture then fails the test, never skips)."""
+    import subprocess
+
+    import conftest
+
+    calls: list[list[str]] = []
+
+    def refuse(cmd: list[str], **_: object) -> subprocess.CompletedProcess:
+        calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, 100, "", "no network")
+
+    monkeypatch.setattr(conftest, "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.setattr(conftest, "_is_debian_root", lambda: True)
+    monkeypatch.setattr(conftest.subprocess, "run", refuse)
+    path, tried = conftest._get_chromium(lambda: "/nonexistent/bundled")
+    assert path is None
+    assert calls[0] == ["apt-get", "update"]
+    assert calls[-1][1:] == ["-m", "playwright", "install", "chromium"]
+    assert len(tried) == 2 and all("exited 100: no network" in t for t in tried)
