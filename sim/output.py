@@ -1,5 +1,6 @@
 """The files of ``run --out DIR``: writers (every file is written atomically), and readers of
-what other tools need back from such a directory (the legs flown, the scenario and seed)."""
+what other tools need back from such a directory (the legs flown, the scenario and seed).
+"""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def _fmt(value: Any) -> str:
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV with a header row and ``\\n`` line ends."""
+    """CSV with a header row and Unix line ends."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
@@ -61,15 +62,18 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def encounters_csv(result: RunResult) -> str:
+    """The text of ``encounters.csv``, sorted by ``t_start_s, a_id, b_id``."""
     rows = sorted(result.encounters, key=lambda e: (e.t_start_s, e.a_id, e.b_id))
     return csv_text(ENCOUNTER_COLUMNS, ([getattr(e, c) for c in ENCOUNTER_COLUMNS] for e in rows))
 
 
 def flights_csv(result: RunResult) -> str:
+    """The text of ``flights.csv``."""
     return csv_text(result.flight_columns, result.flight_rows())
 
 
 def events_csv(result: RunResult) -> str:
+    """The text of ``events.csv``."""
     return csv_text(EVENT_COLUMNS, ([getattr(e, c) for c in EVENT_COLUMNS] for e in result.events))
 
 
@@ -150,12 +154,14 @@ def _header(text: str) -> list[str]:
 
 
 def summary_json(summary: dict[str, Any]) -> str:
+    """The text of ``summary.json``."""
     return json.dumps(summary, indent=2, sort_keys=False, default=float) + "\n"
 
 
 def write_run(result: RunResult, summary: dict[str, Any], out_dir: Path) -> list[Path]:
     """Write summary.json, encounters.csv, flights.csv, legs.csv and events.csv into
-    ``out_dir``."""
+    ``out_dir``.
+    """
     out_dir = Path(out_dir)
     texts = {
         "encounters.csv": encounters_csv(result),

@@ -68,6 +68,7 @@ class ReplayPage:
 
     @property
     def size_bytes(self) -> int:
+        """Size of the page in bytes (UTF-8)."""
         return len(self.html.encode("utf-8"))
 
     def save(self, path: str | Path) -> Path:

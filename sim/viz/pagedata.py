@@ -269,7 +269,8 @@ def _map(result: RunResult, scenario: Scenario | None, home: View) -> dict[str, 
 
 def _sea_label(land: list[BaseGeometry]) -> list[int] | None:
     """Where to write 'Mediterranean Sea': in the largest stretch of the theatre's sea west of
-    36°E."""
+    36°E.
+    """
     theatre = theatre_view().shapely_box()
     sea = shapely.difference(theatre, shapely.union_all(land)) if land else theatre
     parts = [p for p in shapely.get_parts(sea) if geo.to_latlon(p.centroid.x, p.centroid.y)[1] < 36]
