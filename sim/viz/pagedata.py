@@ -26,9 +26,9 @@ from sim import geo
 from sim.units import FT, KT, NM
 from sim.viz.basemap import place_marks
 from sim.viz.events import (
+    announced_areas,
     has_protocol_events,
     hotline_load,
-    notified_areas,
     outages,
     protocol_lines,
     scenario_zones,
@@ -361,16 +361,18 @@ def _encounters(result: RunResult, t0: float, t1: float) -> list[dict[str, Any]]
 
 
 def _areas(result: RunResult, t0: float, t1: float) -> list[dict[str, Any]]:
+    """Areas from when they are announced to the end of their window."""
     return [
         {
             "label": a.label,
             "side": a.side,
+            "notified_s": min(t, a.from_s),
             "from_s": a.from_s,
             "to_s": a.to_s,
             "rings": _rings(a.geometry),
         }
-        for a in notified_areas(result.events)
-        if a.to_s >= t0 and a.from_s <= t1
+        for t, a in announced_areas(result.events)
+        if a.to_s >= t0 and min(t, a.from_s) <= t1
     ]
 
 

@@ -29,6 +29,7 @@ DR.App = function () {
   this.slider = document.getElementById("slider");
   this.pending = false;
   this.last = null;
+  this.atHome = true;
 };
 
 /* A speed that plays the window in about two and a half minutes. */
@@ -60,6 +61,7 @@ DR.App.prototype.start = function () {
   this.button("zoom-home", function () { self.home(); });
   this.button("sel-zoom", function () { self.zoomToSelection(); });
   this.button("sel-clear", function () { self.clearSelection(); });
+  this.button("help", function () { self.toggleKeys(); });
   document.getElementById("ticker").addEventListener("click", function (ev) {
     var li = ev.target.closest("li[data-t]");
     if (li) self.setTime(+li.dataset.t);
@@ -87,9 +89,8 @@ DR.App.prototype.button = function (id, fn) {
 };
 
 DR.App.prototype.resize = function () {
-  var atHome = this.view.w <= 1 || this.atHome;
   this.renderer.resize();
-  if (atHome) this.view.reset();
+  if (this.atHome) this.view.reset();
   this.panel.drawMarks();
   this.drawNow();
 };
@@ -305,6 +306,12 @@ DR.App.prototype.click = function (p) {
 
 /* ---------------------------------------------------------------- keyboard */
 
+DR.App.prototype.toggleKeys = function () {
+  var keys = document.getElementById("keys");
+  keys.open = !keys.open;
+  if (keys.open) keys.scrollIntoView({ block: "nearest" });
+};
+
 DR.App.prototype.setLayer = function (name, on) {
   this.state.layers[name] = on;
   this.panel.syncLayers();
@@ -334,11 +341,7 @@ DR.App.prototype.key = function (ev) {
     l: function () { this.setLayer("labels", !L.labels); },
     t: function () { this.setLayer("trails", !L.trails); },
     Escape: function () { this.clearSelection(); },
-    "?": function () {
-      var keys = document.getElementById("keys");
-      keys.open = !keys.open;
-      if (keys.open) keys.scrollIntoView({ block: "nearest" });
-    }
+    "?": function () { this.toggleKeys(); }
   };
   var fn = keys[ev.key.length === 1 ? ev.key.toLowerCase() : ev.key] || keys[ev.key];
   if (!fn) return;

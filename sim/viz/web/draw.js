@@ -315,19 +315,38 @@ DR.Renderer.prototype.draw = function (t) {
   this.drawAircraft(ctx, t);
 };
 
+/* Notified areas: dotted from the notice until the window opens, filled while it is open,
+   each labelled with its window. */
 DR.Renderer.prototype.drawAreas = function (ctx, t) {
-  var self = this, color = this.data.style.map.notified;
+  var self = this, color = this.data.style.map.notified, start = this.data.meta.start_iso;
+  var taken = [];
   this.data.areas.forEach(function (a) {
-    if (t < a.from_s || t > a.to_s) return;
+    if (t < a.notified_s || t > a.to_s) return;
+    var open = t >= a.from_s;
     ctx.beginPath();
     a.rings.forEach(function (r) { self.trace(ctx, r, true); });
-    ctx.fillStyle = DR.rgba(color, 0.16);
-    ctx.fill("evenodd");
-    ctx.setLineDash([5, 3]);
-    ctx.strokeStyle = color;
-    ctx.lineWidth = 1.4;
+    if (open) {
+      ctx.fillStyle = DR.rgba(color, 0.16);
+      ctx.fill("evenodd");
+    }
+    ctx.setLineDash(open ? [5, 3] : [1.5, 3]);
+    ctx.strokeStyle = open ? color : DR.rgba(color, 0.8);
+    ctx.lineWidth = open ? 1.4 : 1.2;
     ctx.stroke();
     ctx.setLineDash([]);
+    if (!a._top) {
+      var ring = a.rings[0], top = -Infinity, x0 = Infinity, x1 = -Infinity;
+      for (var i = 0; i < ring.length; i += 2) {
+        x0 = Math.min(x0, ring[i]);
+        x1 = Math.max(x1, ring[i]);
+        top = Math.max(top, ring[i + 1]);
+      }
+      a._top = [(x0 + x1) / 2, top];
+    }
+    var p = self.view.project(a._top[0], a._top[1]);
+    var words = open ? "until " + DR.clock(start, a.to_s, true) : "opens " + DR.clock(start, a.from_s, true);
+    self.label(ctx, words, p[0], p[1] - 2, { size: 10, color: DR.darker(color, 0.8), align: "center",
+      base: "bottom", taken: taken });
   });
 };
 

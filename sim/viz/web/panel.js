@@ -82,6 +82,24 @@ DR.Panel.prototype.buildLegend = function () {
       c.color + '" stroke-width="2.5"/></svg><span>' + DR.escape(c.label) + " &lt;" +
       DR.escape(c.radius_text) + "</span></div>");
   });
+  if (d.areas.length) {
+    var labels = {};
+    d.areas.forEach(function (a) { labels[a.label] = 1; });
+    rows.push('<div><svg width="20" height="20"><circle cx="10" cy="10" r="7" fill="' +
+      DR.rgba(st.map.notified, 0.16) + '" stroke="' + st.map.notified +
+      '" stroke-dasharray="3 2" stroke-width="1.4"/></svg><span>' +
+      DR.escape(Object.keys(labels).sort().join(", ")) + " (while open)</span></div>");
+  }
+  if (d.map.zones.length) {
+    rows.push('<div><svg width="20" height="20"><rect x="3" y="3" width="14" height="14" fill="' +
+      DR.rgba(st.map.zone, 0.15) + '" stroke="' + st.map.zone + '" stroke-width="1.3"/></svg>' +
+      "<span>keep-out zone</span></div>");
+  }
+  if (d.map.lines.length) {
+    rows.push('<div><svg width="20" height="20"><line x1="1" y1="10" x2="19" y2="10" stroke="#163e6b"' +
+      ' stroke-width="2.4" stroke-dasharray="5 3"/></svg><span>' +
+      DR.escape(d.map.lines.map(function (l) { return l.name; }).join(", ")) + "</span></div>");
+  }
   this.el("legend").innerHTML = rows.join("");
 };
 
