@@ -23,7 +23,7 @@ from matplotlib.colors import to_hex
 from shapely.geometry.base import BaseGeometry
 
 from sim import geo
-from sim.units import FT, KT, NM
+from sim.units import FT, KT, NM, H
 from sim.viz.basemap import place_marks
 from sim.viz.events import (
     announced_areas,
@@ -108,7 +108,7 @@ def page_data(
     >>> data["aircraft"]["ids"], len(data["encounters"])
     (['RU-Su30', 'US-F16'], 1)
     """
-    duration = result.duration_h * 3600.0
+    duration = result.duration_h * H
     t0 = 0.0 if start_s is None else float(start_s)
     t1 = duration if end_s is None else float(end_s)
     home = view_for(result, HOME_ASPECT)
@@ -284,14 +284,13 @@ def _sea_label(land: list[BaseGeometry]) -> list[int] | None:
 
 
 def _legs(result: RunResult, t0: float, t1: float) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Legs overlapping the window, grouped by aircraft and sorted by start time."""
-    rows = [
-        (aid, g)
-        for aid, g in result.legs
-        if g.t1_s >= t0 and g.t0_s <= t1  # overlaps the window
-    ]
+    """Every leg of the aircraft that fly in the window (their whole flights, so that trails
+    and tracks do not stop at its edges), grouped by aircraft and sorted by start time.
+    """
+    flying = {aid for aid, g in result.legs if g.t1_s >= t0 and g.t0_s <= t1}
+    rows = [(aid, g) for aid, g in result.legs if aid in flying]
     flights = {f.id: f for f in result.flights}
-    ids = sorted({aid for aid, _ in rows})
+    ids = sorted(flying)
     index = {aid: n for n, aid in enumerate(ids)}
     order = sorted(range(len(rows)), key=lambda k: (index[rows[k][0]], rows[k][1].t0_s, k))
     arr = np.array(
