@@ -27,7 +27,7 @@ from sim.scenario import Scenario
 from sim.state import Flight, Run
 from sim.streams import Streams
 from sim.traffic import plan_flights
-from sim.uncertainty import ErrorModel
+from sim.uncertainty import ErrorModel, shifted
 from sim.units import FT
 
 PROGRESS_STEPS = 48
@@ -99,13 +99,20 @@ def simulate(
         start_iso=scenario.start.isoformat(),
         categories=detector.categories,
         flights=tuple(sorted(records, key=lambda r: (r.takeoff_s, r.id))),
-        legs=tuple(run.legs),
+        legs=tuple(_flown(run)),
         encounters=tuple(encounters),
         events=events,
         tally_columns=tuple(t.column for t in tallies),
         expected=expected,
         sampled=errors.sample,
     )
+
+
+def _flown(run: Run) -> list[tuple[str, Leg]]:
+    """The legs as the detector saw them: planned, or shifted by their drawn errors."""
+    if run.position_error is None:
+        return run.legs
+    return [(a, shifted(g, o)) for (a, g), o in zip(run.legs, run.leg_offsets, strict=True)]
 
 
 def _expected(
@@ -165,11 +172,11 @@ def start_leg(run: Run, flight: Flight, dest: Point) -> Leg:
     leg = Leg(t0, t0 + dist / flight.plan.speed_mps, x0, y0, z0, *dest)
     flight.leg = leg
     errors = run.position_error
-    seen = (
-        leg
-        if errors is None
-        else errors.flown(run.streams, flight.id, flight.plan.type, flight.legs_started, leg)
-    )
+    offset = (0.0, 0.0, 0.0)
+    if errors is not None:
+        offset = errors.offset(run.streams, flight.id, flight.plan.type, flight.legs_started, leg)
+        run.leg_offsets.append(offset)
+    seen = shifted(leg, offset) if errors is not None else leg
     flight.legs_started += 1
     run.detector.add_leg(flight.id, flight.side, seen)
     run.legs.append((flight.id, leg))

@@ -142,7 +142,8 @@ def expected_counts(
 
 def with_p_nmac(encounters: Sequence[Encounter], expected: ExpectedCounts) -> list[Encounter]:
     """The encounters with ``p_nmac``: the probability of entering the most severe cylinder
-    over the passes of the pair whose windows overlap the encounter (0 if none is in reach)."""
+    over the passes of the pair whose windows overlap the encounter (0 if none is in reach).
+    """
     by_pair: dict[tuple[str, str], list[int]] = {}
     for k, pair in enumerate(expected.pair_ids):
         by_pair.setdefault(pair, []).append(k)
@@ -193,7 +194,8 @@ def _near_passes(
     per_leg: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of leg rows of two aircraft (of different sides, if ``side`` is given) flown at
-    the same time within reach of the outermost cylinder."""
+    the same time within reach of the outermost cylinder.
+    """
     n = rows.shape[0]
     if n < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)

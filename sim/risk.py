@@ -357,7 +357,8 @@ def _bounded_normal(
     l33: np.ndarray,
 ) -> np.ndarray:
     """``P(b_lo < g2 < b_hi, e_z < z0 + z1 e_a)`` with ``e_a = mean + l22 g2``,
-    ``e_z = l31 g1 + l32 g2 + l33 g3`` (a bivariate normal probability)."""
+    ``e_z = l31 g1 + l32 g2 + l33 g3`` (a bivariate normal probability).
+    """
     alpha = (z0 + z1 * mean - l31 * g1) / l33
     beta = (z1 * l22 - l32) / l33
     norm = np.sqrt(1.0 + beta * beta)

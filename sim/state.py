@@ -82,18 +82,22 @@ class Flight:
 
     @property
     def id(self) -> str:
+        """The id of the flight."""
         return self.plan.id
 
     @property
     def side(self) -> str:
+        """The side the flight belongs to."""
         return self.plan.side
 
     @property
     def airborne(self) -> bool:
+        """Whether it has taken off and not yet landed."""
         return not math.isnan(self.record.takeoff_s) and math.isnan(self.record.landing_s)
 
     @property
     def landed(self) -> bool:
+        """Whether it has landed (or ended)."""
         return not math.isnan(self.record.landing_s)
 
     def where(self, t_s: float) -> Point:
@@ -172,6 +176,8 @@ class Run:
     on_leg: list[Callable[[Flight], None]] = field(default_factory=list)
     services: dict[str, Any] = field(default_factory=dict)
     position_error: ErrorModel | None = None
+    leg_offsets: list[tuple[float, float, float]] = field(default_factory=list)
+    """With ``position_error``: the drawn displacement of each leg of ``legs``, in order."""
 
     def add_flight(self, plan: FlightPlan) -> Flight:
         """Register a planned flight (not yet flying)."""

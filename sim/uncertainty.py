@@ -6,8 +6,8 @@ along-track as a timing error (``along``: the aircraft is where the leg's line h
 ``t + tau``) and vertical. Their standard deviations come from ``sim/data/position_error.toml``
 by kind of aircraft (with sources), unless the scenario's ``[uncertainty]`` table sets them for
 every aircraft. With ``sample = true`` the errors are drawn into the legs the encounter
-detector sees (:meth:`ErrorModel.flown`); otherwise they only feed the expected counts
-(``sim.expected``).
+detector sees (:meth:`ErrorModel.offset`, :func:`shifted`); otherwise they only feed the
+expected counts (``sim.expected``).
 """
 
 from __future__ import annotations
@@ -99,17 +99,19 @@ class ErrorModel:
         """Whether any aircraft of these types has an error above zero."""
         return any(self.sd(t).any for t in type_names)
 
-    def flown(self, streams: Streams, aircraft_id: str, type_name: str, k: int, leg: Leg) -> Leg:
-        """Leg ``k`` of an aircraft as flown: the planned leg shifted by its drawn error.
+    def offset(
+        self, streams: Streams, aircraft_id: str, type_name: str, k: int, leg: Leg
+    ) -> tuple[float, float, float]:
+        """The drawn error of leg ``k`` of an aircraft, as a displacement (m): the leg as
+        flown is ``shifted(leg, offset)``.
 
         The draw is keyed by the aircraft and the leg number, so it does not depend on
         anything else in the run.
         """
         sd = self.sd(type_name)
         if not sd.any:
-            return leg
-        z = draw_normals(streams, aircraft_id, k)
-        return shifted(leg, leg_offset(leg, sd, z))
+            return (0.0, 0.0, 0.0)
+        return leg_offset(leg, sd, draw_normals(streams, aircraft_id, k))
 
 
 @functools.cache
@@ -126,7 +128,8 @@ def _sd(
 
 def draw_normals(streams: Streams, aircraft_id: str, k: int) -> tuple[float, float, float, float]:
     """Four standard normals for leg ``k`` of an aircraft: timing, across, vertical, and a
-    second horizontal one used only when the leg does not move horizontally."""
+    second horizontal one used only when the leg does not move horizontally.
+    """
     words = streams.sequence(STREAM, aircraft_id, str(k)).generate_state(4, "uint64")
     u = [(float(int(w) >> 11) + 0.5) / _U53 for w in words]
     return tuple(_NORMAL.inv_cdf(x) for x in u)  # type: ignore[return-value]
