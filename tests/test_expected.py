@@ -191,6 +191,7 @@ def test_bad_uncertainty_fields_are_named() -> None:
     assert "uncertainty.sampel: unknown key" in text
 
 
+@pytest.mark.filterwarnings("ignore:Precision loss occurred:RuntimeWarning")
 def test_compare_and_sweep_report_expected_rates(tmp_path: Path) -> None:
     a = designed(tmp_path)
     b = a.with_overrides({"uncertainty.vertical_sd_ft": 80.0})
