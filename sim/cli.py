@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from sim import tables
 from sim.errors import InputError
 from sim.scenario import Scenario, load, parse_assignment
 
@@ -69,6 +70,7 @@ def run(
             result, summary = run_scenario(scen, seed, progress=advance)
     console.print(summary_table(summary, scen))
     console.print(protocol_table(summary))
+    console.print(tables.cost_table(summary))
     if out is not None:
         output.write_run(result, summary, out)
         output.atomic_write(out / "scenario.json", scen.model_dump_json(indent=2) + "\n")
@@ -127,16 +129,18 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
     t.add_column("rate / 1,000 fh", justify="right")
     t.add_column("95 % interval", justify="right")
     for name, r in summary["rates_per_1000_fh"].items():
+        interval = f"{r['ci_low']:.2f} - {r['ci_high']:.2f}"
         t.add_row(
             name,
             str(summary["encounters"][name]),
             str(r["count"]),
             f"{r['rate']:.2f}",
-            f"{r['ci_low']:.2f} - {r['ci_high']:.2f}",
+            tables.none_seen(1, r["upper_95"]) if r["count"] == 0 else interval,
         )
     t.caption = (
         "graded: encounters whose most severe cylinder is this one; entered: this one "
-        "or worse (the rate counts these); exact Poisson interval"
+        "or worse (the rate counts these); interval: exact, widened for encounters that "
+        "cluster by pair and aircraft; none seen: one-sided 95 % upper bound"
     )
     return t
 
@@ -174,7 +178,7 @@ def sweep_command(
         _check_executor(workers, cluster)
         with _runs_bar(f"sweep {scen.name}", out) as progress:
             outcome = experiments.run_sweep(plan, out, "pool", workers, cluster, progress)
-    console.print(_sweep_table(experiments.summarize_points(outcome.runs, plan), plan))
+    console.print(tables.sweep_table(experiments.summarize_points(outcome.runs, plan), plan))
     if outcome.ran == 0:
         console.print(f"nothing to do: all {outcome.total} runs are already in {out}/runs")
     else:
@@ -223,7 +227,8 @@ def compare_command(
         _check_executor(workers, cluster)
         with _runs_bar(f"compare {a.name} / {b.name}", out) as progress:
             _, report = experiments.run_compare(plan, out, "pool", workers, cluster, progress)
-    console.print(_compare_table(report))
+    console.print(tables.compare_table(report))
+    console.print(tables.compare_cost_table(report))
     if out is not None:
         console.print(f"wrote {out}/compare.json")
 
@@ -289,66 +294,6 @@ def _runs_bar(label: str, out: Path | None) -> Iterator[Any]:
                 f"[red]error:[/red] {exc}; finished runs are saved{resume}", highlight=False
             )
             raise typer.Exit(1) from None
-
-
-def _sweep_table(summary: Any, plan: Any) -> Table:
-    """Per point: varied values, n, and mean rate with its 95 % t-interval per category."""
-    t = Table(
-        title="rate per 1,000 flight hours: mean of replications ± 95 % t-interval",
-        title_justify="left",
-    )
-    for p in ["point", *plan.params, "n"]:
-        t.add_column(p, justify="right")
-    for c in plan.categories:
-        t.add_column(c, justify="right")
-    for row in summary.to_dict("records"):
-        cells = [str(row[p]) for p in ["point", *plan.params, "n"]]
-        cells += [
-            _plus_minus(row[f"mean_rate_{c}"], row[f"mean_rate_{c}_ci_high"])
-            for c in plan.categories
-        ]
-        t.add_row(*cells)
-    return t
-
-
-def _compare_table(report: dict[str, Any]) -> Table:
-    """Paired differences B - A per category: rate (with its interval) and count entered."""
-    a, b = report["a"], report["b"]
-    t = Table(
-        title=f"B - A over {report['replications']} paired replications\n"
-        f"A: {a['scenario']} (protocol {a['protocol']})  "
-        f"B: {b['scenario']} (protocol {b['protocol']})",
-        title_justify="left",
-    )
-    t.add_column("category", no_wrap=True)
-    for col in ("rate A", "rate B", "B - A [95 %]", "sig.", "count A", "count B"):
-        t.add_column(col, justify="right", no_wrap=col.startswith("B"))
-    for name, c in report["categories"].items():
-        diff = _num(c["mean_diff"], "+.2f")
-        if c["ci_low"] is not None:
-            diff += f" [{c['ci_low']:+.2f}, {c['ci_high']:+.2f}]"
-        t.add_row(
-            name,
-            _num(c["mean_a"]),
-            _num(c["mean_b"]),
-            diff,
-            "yes" if c["significant"] else "no",
-            str(c["counts"]["total_a"]),
-            str(c["counts"]["total_b"]),
-        )
-    t.caption = (
-        "rates per 1,000 flight hours; sig.: the interval excludes 0; "
-        "counts: encounters entering the cylinder"
-    )
-    return t
-
-
-def _plus_minus(mean: float, high: float) -> str:
-    return f"{mean:.2f}" if high != high else f"{mean:.2f} ± {high - mean:.2f}"
-
-
-def _num(value: float | None, fmt: str = ".2f") -> str:
-    return "n/a" if value is None else format(value, fmt)
 
 
 CORE_ROWS = (
