@@ -75,7 +75,10 @@ def _coverage(path: str, days: int, protocol: str | None = None) -> dict[str, tu
         truth = k.sum() / fh.sum()
         ours = np.mean([t[c]["ci_low"] <= truth <= t[c]["ci_high"] for t in table])
         poisson = np.mean(
-            [lo <= truth <= hi for lo, hi in (poisson_interval(*x) for x in zip(k, fh))]
+            [
+                lo <= truth <= hi
+                for lo, hi in (poisson_interval(*x) for x in zip(k, fh, strict=True))
+            ]
         )
         out[c] = (float(ours), float(poisson))
     return out
