@@ -212,23 +212,49 @@ def compare_command(
         ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="write runs/ and compare.json here")] = None,
+    target_halfwidth: Annotated[
+        float | None,
+        typer.Option(help="add paired days until the B - A interval is this narrow either side"),
+    ] = None,
+    max_replications: Annotated[
+        int | None, typer.Option(help="with --target-halfwidth: stop here in any case")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="with --target-halfwidth: the category (default: widest)")
+    ] = None,
+    change: Annotated[
+        float, typer.Option(help="relative change 'n to detect' is worked out for")
+    ] = 0.5,
 ) -> None:
     """Run A and B on the same seeds; paired differences B - A per encounter category.
 
     ``--set`` changes both; ``--set-a`` / ``--set-b`` one side, so one file can be compared
-    with itself under another setting.
+    with itself under another setting. With ``--target-halfwidth H --max-replications N``,
+    paired days are added in batches until the interval is that narrow (re-run to resume).
     """
     from sim import experiments
 
     with user_errors():
         a = load_with_sets(scenario_a, [*(set_ or []), *(set_a or [])])
         b = load_with_sets(scenario_b, [*(set_ or []), *(set_b or [])])
-        plan = experiments.plan_compare(a, b, replications)
         _check_executor(workers, cluster)
+        sequential = target_halfwidth is not None or max_replications is not None
+        if sequential and (target_halfwidth is None or max_replications is None):
+            raise InputError("--target-halfwidth and --max-replications go together")
         with _runs_bar(f"compare {a.name} / {b.name}", out) as progress:
-            _, report = experiments.run_compare(plan, out, "pool", workers, cluster, progress)
+            if sequential:
+                _, report = experiments.sequential_compare(
+                    a, b, target_halfwidth, max_replications, replications, category, out,
+                    "pool", workers, cluster, progress, change=change,
+                )  # fmt: skip
+            else:
+                plan = experiments.plan_compare(a, b, replications)
+                run = experiments.run_compare
+                _, report = run(plan, out, "pool", workers, cluster, progress, change=change)
     console.print(tables.compare_table(report))
     console.print(tables.compare_cost_table(report))
+    if "sequential" in report:
+        console.print(tables.sequential_note(report["sequential"]))
     if out is not None:
         console.print(f"wrote {out}/compare.json")
 
@@ -282,7 +308,7 @@ def _runs_bar(label: str, out: Path | None) -> Iterator[Any]:
                 )
                 return
             rate = (done - state["done0"]) / max(time.perf_counter() - state["t0"], 1e-9)
-            bar.update(state["task"], completed=done, speed=f"{rate:.2f} runs/s")
+            bar.update(state["task"], completed=done, total=total, speed=f"{rate:.2f} runs/s")
 
         try:
             yield advance

@@ -17,6 +17,7 @@ __all__ = [
     "compare_table",
     "cost_table",
     "none_seen",
+    "sequential_note",
     "sensitivity_table",
     "sweep_table",
 ]
@@ -168,11 +169,24 @@ def compare_cost_table(report: dict[str, Any]) -> Table:
     }
     for key, d in report.get("mission_cost", {}).items():
         diff = _num(d["mean_diff"], "+.2f")
-        if d["ci_low"] is not None:
+        if d["mean_a"] == 0 and d["mean_b"] == 0:
+            diff = "none in either"
+        elif d["ci_low"] is not None:
             diff += f" [{d['ci_low']:+.2f}, {d['ci_high']:+.2f}]"
         sig = "yes" if d["significant"] else "no"
         t.add_row(labels.get(key, key), _num(d["mean_a"]), _num(d["mean_b"]), diff, sig)
     return t
+
+
+def sequential_note(seq: dict[str, Any]) -> str:
+    """How a sequential compare went: its looks and why it stopped."""
+    looks = ", ".join(f"{k['replications']}: ±{_num(k['halfwidth'])}" for k in seq["looks"])
+    why = (
+        f"the {seq['category']} interval reached ±{seq['target_halfwidth']:g}"
+        if seq["stopped"] == "halfwidth"
+        else f"it reached --max-replications {seq['max_replications']} first"
+    )
+    return f"sequential: looked at {looks} paired days; stopped because {why}"
 
 
 def sensitivity_table(indices: Any, method: str, metric: str) -> Table:
