@@ -24,6 +24,7 @@ The modules, each with one job:
 - :mod:`~sim.experiments.report` — per-point summaries and paired comparison reports;
 - :mod:`~sim.experiments.power` — how many replications a question needs;
 - :mod:`~sim.experiments.sequential` — paired days added until an interval is narrow enough;
+- :mod:`~sim.experiments.sensitivity` — global sensitivity (Sobol, Morris) on common seeds;
 - :mod:`~sim.experiments.plots` — the plots of a sweep;
 - :mod:`~sim.experiments.sweeps`, :mod:`~sim.experiments.comparisons` — the entry points.
 
@@ -73,6 +74,13 @@ from sim.experiments.power import (
 )
 from sim.experiments.report import compare_report, summarize_points, write_summary
 from sim.experiments.rows import flatten_summary, run_task
+from sim.experiments.sensitivity import (
+    SensitivityPlan,
+    parse_param,
+    plan_sensitivity,
+    run_sensitivity,
+    sensitivity,
+)
 from sim.experiments.sequential import next_replications, sequential_compare, sequential_looks
 from sim.experiments.stats import (
     Interval,
@@ -110,6 +118,11 @@ __all__ = [
     "pooled_upper",
     "replications_needed",
     "sequential_compare",
+    "SensitivityPlan",
+    "parse_param",
+    "plan_sensitivity",
+    "run_sensitivity",
+    "sensitivity",
     "sequential_looks",
     "compare",
     "compare_report",
