@@ -344,6 +344,39 @@ def protocol_table(summary: dict[str, Any]) -> Table:
     return t
 
 
+@app.command("sensitivity")
+def sensitivity_command(
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    out: Annotated[Path, typer.Option(help="directory (runs/, indices.csv, plots/)")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="PATH=LOW:HIGH, repeat (default: the file's [sensitivity] params)"),
+    ] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="base samples (default: the file's, or 64)")
+    ] = None,
+    method: Annotated[str | None, typer.Option(help="sobol or morris (default: sobol)")] = None,
+    workers: Annotated[int | None, typer.Option(help="local processes (default: CPUs)")] = None,
+    cluster: Annotated[str | None, typer.Option(help="Dask scheduler address, or 'local'")] = None,
+    set_: SetOpt = None,
+) -> None:
+    """Global sensitivity (Sobol or Morris) of the rates to parameters over ranges; each base
+    sample's variants run on one seed. Re-run to resume."""
+    from sim import experiments
+
+    with user_errors():
+        scen = load_with_sets(scenario, set_)
+        params = dict(experiments.parse_param(p) for p in param) if param else None
+        plan = experiments.plan_sensitivity(scen, params, samples, method)  # type: ignore[arg-type]
+        _check_executor(workers, cluster)
+        with _runs_bar(f"sensitivity {scen.name}", out) as progress:
+            _, table = experiments.run_sensitivity(plan, out, "pool", workers, cluster, progress)
+    for metric in dict.fromkeys(table["metric"]):
+        if metric.startswith("rate_"):
+            console.print(tables.sensitivity_table(table, plan.method, metric))
+    console.print(f"wrote {out}/runs ({plan.n_runs} runs), {out}/indices.csv, {out}/plots/")
+
+
 @app.command("replay")
 def replay_command(
     source: Annotated[
