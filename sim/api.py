@@ -175,7 +175,9 @@ def replay(
     dpi: float = 100.0,
     trail_min: float = 6.0,
 ) -> ReplayAnimation:
-    """An animated map of a run, that plays inline in Jupyter and saves as MP4, GIF or HTML.
+    """An animated map of a run for slides, that plays inline in Jupyter and saves as MP4 or GIF.
+
+    The interactive page for class is :func:`sim.viz.replay_page`.
 
     Parameters
     ----------

@@ -43,6 +43,7 @@ def user_errors() -> Iterator[None]:
 
 
 def load_with_sets(path: Path, sets: list[str] | None) -> Scenario:
+    """Load a scenario with ``--set PATH=VALUE`` overrides."""
     overrides = dict(parse_assignment(s) for s in sets or [])
     return load(path, overrides)
 
@@ -74,7 +75,9 @@ def run(
     if out is not None:
         output.write_run(result, summary, out)
         output.atomic_write(out / "scenario.json", scen.model_dump_json(indent=2) + "\n")
-        console.print(f"wrote {out}/summary.json, encounters.csv, flights.csv, events.csv")
+        console.print(
+            f"wrote {out}/summary.json, encounters.csv, flights.csv, legs.csv, events.csv"
+        )
         if plot:
             from sim.viz import figures
 
@@ -330,7 +333,8 @@ CORE_ROWS = (
 
 def protocol_table(summary: dict[str, Any]) -> Table:
     """What the protocol did: each mechanism's rows (hotline, notices, radio, line, ...),
-    then what happened to the flights."""
+    then what happened to the flights.
+    """
     from sim.protocol import registry
 
     t = Table(title="protocol at work", title_justify="left", show_header=False)
@@ -386,37 +390,47 @@ def replay_command(
             "by `run --out` (re-simulated with its seed)"
         ),
     ],
-    out: Annotated[Path, typer.Option(help="the animation: FILE.gif, FILE.mp4 or FILE.html")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="FILE.html: the interactive page for class (one self-contained file, "
+            "works offline); FILE.gif or FILE.mp4: an animation for slides"
+        ),
+    ],
     from_: Annotated[
         str | None, typer.Option("--from", help="start: HH:MM UTC, or +HH:MM after the run start")
     ] = None,
     to: Annotated[str | None, typer.Option("--to", help="end: HH:MM UTC, or +HH:MM")] = None,
     step_s: Annotated[
-        float, typer.Option("--step-s", min=1.0, help="simulated seconds per frame")
+        float, typer.Option("--step-s", min=1.0, help="GIF/MP4: simulated seconds per frame")
     ] = 60.0,
-    fps: Annotated[float, typer.Option(min=0.1, help="frames per second")] = 12.0,
+    fps: Annotated[float, typer.Option(min=0.1, help="GIF/MP4: frames per second")] = 12.0,
     follow: Annotated[
-        str | None, typer.Option(help="keep this aircraft id in the centre of a closer view")
+        str | None,
+        typer.Option(help="GIF/MP4: keep this aircraft id in the centre of a closer view"),
     ] = None,
     labels: Annotated[bool, typer.Option("--labels", help="label aircraft with their ids")] = False,
-    width: Annotated[int, typer.Option(min=160, help="picture width, pixels (16:9)")] = 1280,
+    width: Annotated[
+        int, typer.Option(min=160, help="GIF/MP4: picture width, pixels (16:9)")
+    ] = 1280,
     dpi: Annotated[
         float,
-        typer.Option(min=20.0, help="text and marker size; 100 is the reference at any width"),
+        typer.Option(min=20.0, help="GIF/MP4: text and marker size; 100 is the reference"),
     ] = 100.0,
     seed: Annotated[
         int | None, typer.Option(help="random seed (default: the file's, or the run's)")
     ] = None,
     set_: SetOpt = None,
 ) -> None:
-    """Animate a run on the map: aircraft, encounters and protocol events, as GIF, MP4 or HTML."""
+    """Replay a run on the map: an interactive HTML page for class, or a GIF/MP4 for slides."""
     from sim import viz as rp
     from sim.engine import simulate
     from sim.output import read_run_dir
 
     with user_errors():
-        if out.suffix.lower() not in rp.FORMATS:
-            raise InputError(f"--out {out}: use a .gif, .mp4 or .html file")
+        suffix = out.suffix.lower()
+        if suffix not in (".html", *rp.FORMATS):
+            raise InputError(f"--out {out}: use a .html, .gif or .mp4 file")
         if source.is_dir():
             scen, run_seed = read_run_dir(source)
             if set_:
@@ -430,6 +444,11 @@ def replay_command(
             raise InputError(str(exc)) from None
         with progress_bar("simulating") as advance:
             result = simulate(scen, seed, progress=advance)
+        if suffix == ".html":
+            page = rp.replay_page(result, scen, start_s=start_s, end_s=end_s, labels=labels)
+            page.save(out)
+            console.print(f"wrote {out} ({page.size_bytes / 1e6:.1f} MB)")
+            return
         try:
             anim = rp.replay(
                 result,
@@ -451,6 +470,7 @@ def replay_command(
 
 
 def main() -> None:  # pragma: no cover - console entry
+    """Run the command line."""
     app()
 
 

@@ -42,6 +42,7 @@ class Interval:
     n: int
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (for JSON)."""
         return asdict(self)
 
 
@@ -63,6 +64,7 @@ class PairedDifference:
     n: int
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (for JSON)."""
         return asdict(self)
 
 
