@@ -365,7 +365,8 @@ def sensitivity_command(
     set_: SetOpt = None,
 ) -> None:
     """Global sensitivity (Sobol or Morris) of the rates to parameters over ranges; each base
-    sample's variants run on one seed. Re-run to resume."""
+    sample's variants run on one seed. Re-run to resume.
+    """
     from sim import experiments
 
     with user_errors():

@@ -122,7 +122,8 @@ class Flight:
 
     def replan(self, points: Sequence[Point], by: str = "planning") -> None:
         """Before take-off: replace the planned waypoints (a planning choice; nothing logged
-        but its cost, charged to ``by``)."""
+        but its cost, charged to ``by``).
+        """
         if self.airborne or self.landed:
             raise RuntimeError(f"{self.id}: replan is for flights not yet flying")
         self._account(list(points), by)
@@ -183,7 +184,8 @@ class Flight:
 
     def _account(self, new: list[Point], by: str) -> None:
         """Record what replacing the path ahead (from where the flight is, or its take-off
-        point) with ``new`` costs: flight time added, and station points moved away."""
+        point) with ``new`` costs: flight time added, and station points moved away.
+        """
         here = new[0]
         old = [here, *self.route] if self.airborne else list(self.route)
         added = path_s(new, self.plan.speed_mps) - path_s(old, self.plan.speed_mps)

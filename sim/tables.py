@@ -75,7 +75,8 @@ def cost_table(summary: dict[str, Any]) -> Table:
 def sweep_table(summary: Any, plan: Any) -> Table:
     """Per point: varied values, n, mean rate ± its 95 % t-interval per category (or the
     upper bound when none was seen), extra flight minutes, and the replications a halving of
-    the widest category's rate would need."""
+    the widest category's rate would need.
+    """
     widest = plan.categories[-1]
     t = Table(
         title="rate per 1,000 flight hours: mean of replications ± 95 % t-interval",
@@ -116,7 +117,8 @@ def _plus_minus(mean: float, high: float) -> str:
 
 def compare_table(report: dict[str, Any]) -> Table:
     """Paired differences B - A per category: rates (or upper bounds when none was seen),
-    the difference with its interval, counts, and the replications a change would need."""
+    the difference with its interval, counts, and the replications a change would need.
+    """
     a, b, n = report["a"], report["b"], report["replications"]
     t = Table(
         title=f"B - A over {n} paired replications\n"

@@ -226,7 +226,8 @@ class SweepPlan:
 
 def _scenario_identity(scenario: Scenario) -> dict[str, Any]:
     """What a run depends on: the resolved scenario without its file path and the tables of
-    experiments (``sweep``, ``sensitivity``)."""
+    experiments (``sweep``, ``sensitivity``).
+    """
     return scenario.model_dump(mode="json", exclude={"path", "sweep", "sensitivity"})
 
 

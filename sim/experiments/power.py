@@ -88,7 +88,8 @@ def compare_replications(
     a: ArrayLike, b: ArrayLike, change: float = CHANGE, power: float = POWER, level: float = 0.95
 ) -> int | None:
     """For a compare: pairs needed to detect a change of ``change`` times A's mean, with the
-    daily differences as variable as those seen (``b - a``)."""
+    daily differences as variable as those seen (``b - a``).
+    """
     va, vb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if va.size < 2:
         return None
@@ -100,7 +101,8 @@ def point_replications(
     x: ArrayLike, change: float = CHANGE, power: float = POWER, level: float = 0.95
 ) -> int | None:
     """For a sweep point: pairs needed to detect a change of ``change`` times its mean rate
-    against another arm like it (see the module's note on the variance assumed)."""
+    against another arm like it (see the module's note on the variance assumed).
+    """
     v = np.asarray(x, dtype=float)
     if v.size < 2 or not np.isfinite(v).all():
         return None

@@ -94,11 +94,13 @@ class SensitivityPlan(SweepPlan):
 
     @property
     def seeds(self) -> list[int]:
+        """One seed per base sample (replication ``sample``'s seed of a sweep)."""
         return [replication_seed(self.base_seed, s) for s in range(self.samples)]
 
     def tasks(
         self, skip: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset()
     ) -> list[RunTask]:
+        """The runs still to do, each on the seed of its base sample."""
         seeds = self.seeds
         return [
             RunTask(p.index, 0, seeds[p.index // self.block], p.scenario)
@@ -107,6 +109,7 @@ class SensitivityPlan(SweepPlan):
         ]
 
     def row(self, metrics: dict[str, Any]) -> dict[str, Any]:
+        """A dataset row: the run's metrics, its parameter values and its base ``sample``."""
         return {**super().row(metrics), "sample": int(metrics["point"]) // self.block}
 
 
@@ -242,7 +245,8 @@ def run_sensitivity(
     progress: Progress | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run what is missing of the plan; return (runs, indices). With ``out``, write
-    ``runs/``, ``indices.csv`` and ``plots/``."""
+    ``runs/``, ``indices.csv`` and ``plots/``.
+    """
     outcome = execute(plan, out, backend, workers, cluster, progress)
     table = indices(outcome.runs, plan)
     if out is not None:

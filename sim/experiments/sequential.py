@@ -79,7 +79,8 @@ def sequential_looks(
 ) -> tuple[list[dict[str, Any]], str]:
     """Run the procedure: ``halfwidth_at(n)`` runs (or reads) the first ``n`` days and
     returns the half-width. Returns the looks (``replications``, ``halfwidth``) and why it
-    stopped."""
+    stopped.
+    """
     n = min(max(start, MIN_REPLICATIONS), max_n)
     looks = []
     while True:
