@@ -31,7 +31,7 @@ def none_seen(days: int, upper: float) -> str:
     >>> none_seen(1, 15.768)
     'none in 1 day, < 15.8 per 1,000 fh'
     >>> none_seen(200, 0.0642)
-    'none in 200 days, < 0.064 per 1,000 fh'
+    'none in 200 days, < 0.0642 per 1,000 fh'
     """
     return f"none in {days} day{'s' if days != 1 else ''}, < {_sig(upper)} per 1,000 fh"
 
