@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from sim import tables
 from sim.errors import InputError
 from sim.scenario import Scenario, load, parse_assignment
 
@@ -70,6 +71,7 @@ def run(
             result, summary = run_scenario(scen, seed, progress=advance)
     console.print(summary_table(summary, scen))
     console.print(protocol_table(summary))
+    console.print(tables.cost_table(summary))
     if out is not None:
         output.write_run(result, summary, out)
         output.atomic_write(out / "scenario.json", scen.model_dump_json(indent=2) + "\n")
@@ -133,37 +135,32 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
     if expected is not None:
         t.add_column("expected rate", justify="right")
     for name, r in summary["rates_per_1000_fh"].items():
+        interval = f"{r['ci_low']:.2f} - {r['ci_high']:.2f}"
         cells = [
             name,
             str(summary["encounters"][name]),
             str(r["count"]),
             f"{r['rate']:.2f}",
-            f"{r['ci_low']:.2f} - {r['ci_high']:.2f}",
+            tables.none_seen(1, r["upper_95"]) if r["count"] == 0 else interval,
         ]
         if expected is not None:
-            cells.append(_small(summary["expected_rates_per_1000_fh"][name]))
+            cells.append(tables.small(summary["expected_rates_per_1000_fh"][name]))
         t.add_row(*cells)
     t.caption = (
         "graded: encounters whose most severe cylinder is this one; entered: this one "
-        "or worse (the rate counts these); exact Poisson interval"
+        "or worse (the rate counts these); interval: exact, widened for encounters that "
+        "cluster by pair and aircraft; none seen: one-sided 95 % upper bound"
     )
     if expected is not None:
         col = summary["collision"]
         t.caption += (
             "\nexpected rate: per 1,000 fh, of encounters entering the cylinder, expected under "
-            f"the position-error model; collisions expected {_small(col['expected'])}, "
-            f"P(collision | NMAC) {_small(col['p_given_nmac'])}, "
-            f"{_small(col['rate_per_fh'])} per flight hour (ICAO target level of safety "
+            f"the position-error model; collisions expected {tables.small(col['expected'])}, "
+            f"P(collision | NMAC) {tables.small(col['p_given_nmac'])}, "
+            f"{tables.small(col['rate_per_fh'])} per flight hour (ICAO target level of safety "
             "5e-9 fatal accidents per flight hour)"
         )
     return t
-
-
-def _small(x: float | None) -> str:
-    """A figure that may be tiny: fixed decimals when readable, else scientific."""
-    if x is None or x != x:
-        return "n/a"
-    return f"{x:.3f}" if x == 0 or abs(x) >= 0.01 else f"{x:.2e}"
 
 
 @app.command("sweep")
@@ -199,7 +196,7 @@ def sweep_command(
         _check_executor(workers, cluster)
         with _runs_bar(f"sweep {scen.name}", out) as progress:
             outcome = experiments.run_sweep(plan, out, "pool", workers, cluster, progress)
-    console.print(_sweep_table(experiments.summarize_points(outcome.runs, plan), plan))
+    console.print(tables.sweep_table(experiments.summarize_points(outcome.runs, plan), plan))
     if outcome.ran == 0:
         console.print(f"nothing to do: all {outcome.total} runs are already in {out}/runs")
     else:
@@ -233,22 +230,49 @@ def compare_command(
         ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="write runs/ and compare.json here")] = None,
+    target_halfwidth: Annotated[
+        float | None,
+        typer.Option(help="add paired days until the B - A interval is this narrow either side"),
+    ] = None,
+    max_replications: Annotated[
+        int | None, typer.Option(help="with --target-halfwidth: stop here in any case")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="with --target-halfwidth: the category (default: widest)")
+    ] = None,
+    change: Annotated[
+        float, typer.Option(help="relative change 'n to detect' is worked out for")
+    ] = 0.5,
 ) -> None:
     """Run A and B on the same seeds; paired differences B - A per encounter category.
 
     ``--set`` changes both; ``--set-a`` / ``--set-b`` one side, so one file can be compared
-    with itself under another setting.
+    with itself under another setting. With ``--target-halfwidth H --max-replications N``,
+    paired days are added in batches until the interval is that narrow (re-run to resume).
     """
     from sim import experiments
 
     with user_errors():
         a = load_with_sets(scenario_a, [*(set_ or []), *(set_a or [])])
         b = load_with_sets(scenario_b, [*(set_ or []), *(set_b or [])])
-        plan = experiments.plan_compare(a, b, replications)
         _check_executor(workers, cluster)
+        sequential = target_halfwidth is not None or max_replications is not None
+        if sequential and (target_halfwidth is None or max_replications is None):
+            raise InputError("--target-halfwidth and --max-replications go together")
         with _runs_bar(f"compare {a.name} / {b.name}", out) as progress:
-            _, report = experiments.run_compare(plan, out, "pool", workers, cluster, progress)
-    console.print(_compare_table(report))
+            if sequential:
+                _, report = experiments.sequential_compare(
+                    a, b, target_halfwidth, max_replications, replications, category, out,
+                    "pool", workers, cluster, progress, change=change,
+                )  # fmt: skip
+            else:
+                plan = experiments.plan_compare(a, b, replications)
+                run = experiments.run_compare
+                _, report = run(plan, out, "pool", workers, cluster, progress, change=change)
+    console.print(tables.compare_table(report))
+    console.print(tables.compare_cost_table(report))
+    if "sequential" in report:
+        console.print(tables.sequential_note(report["sequential"]))
     if out is not None:
         console.print(f"wrote {out}/compare.json")
 
@@ -302,7 +326,7 @@ def _runs_bar(label: str, out: Path | None) -> Iterator[Any]:
                 )
                 return
             rate = (done - state["done0"]) / max(time.perf_counter() - state["t0"], 1e-9)
-            bar.update(state["task"], completed=done, speed=f"{rate:.2f} runs/s")
+            bar.update(state["task"], completed=done, total=total, speed=f"{rate:.2f} runs/s")
 
         try:
             yield advance
@@ -314,90 +338,6 @@ def _runs_bar(label: str, out: Path | None) -> Iterator[Any]:
                 f"[red]error:[/red] {exc}; finished runs are saved{resume}", highlight=False
             )
             raise typer.Exit(1) from None
-
-
-def _sweep_table(summary: Any, plan: Any) -> Table:
-    """Per point: varied values, n, and mean rate with its 95 % t-interval per category."""
-    t = Table(
-        title="rate per 1,000 flight hours: mean of replications ± 95 % t-interval",
-        title_justify="left",
-    )
-    for p in ["point", *plan.params, "n"]:
-        t.add_column(p, justify="right")
-    for c in plan.categories:
-        t.add_column(c, justify="right")
-    first = plan.categories[0] if plan.categories else ""
-    has_expected = f"mean_expected_rate_{first}" in summary
-    if has_expected:
-        t.add_column(f"{first} expected", justify="right")
-    for row in summary.to_dict("records"):
-        cells = [str(row[p]) for p in ["point", *plan.params, "n"]]
-        cells += [
-            _plus_minus(row[f"mean_rate_{c}"], row[f"mean_rate_{c}_ci_high"])
-            for c in plan.categories
-        ]
-        if has_expected:
-            mean, high = (
-                row[f"mean_expected_rate_{first}"],
-                row[f"mean_expected_rate_{first}_ci_high"],
-            )
-            cells.append(
-                _small(mean) if high != high else f"{_small(mean)} ± {_small(high - mean)}"
-            )
-        t.add_row(*cells)
-    return t
-
-
-def _compare_table(report: dict[str, Any]) -> Table:
-    """Paired differences B - A per category: rate (with its interval) and count entered."""
-    a, b = report["a"], report["b"]
-    t = Table(
-        title=f"B - A over {report['replications']} paired replications\n"
-        f"A: {a['scenario']} (protocol {a['protocol']})  "
-        f"B: {b['scenario']} (protocol {b['protocol']})",
-        title_justify="left",
-    )
-    t.add_column("category", no_wrap=True)
-    for col in ("rate A", "rate B", "B - A [95 %]", "sig.", "count A", "count B"):
-        t.add_column(col, justify="right", no_wrap=col.startswith("B"))
-    for name, c in report["categories"].items():
-        diff = _num(c["mean_diff"], "+.2f")
-        if c["ci_low"] is not None:
-            diff += f" [{c['ci_low']:+.2f}, {c['ci_high']:+.2f}]"
-        t.add_row(
-            name,
-            _num(c["mean_a"]),
-            _num(c["mean_b"]),
-            diff,
-            "yes" if c["significant"] else "no",
-            str(c["counts"]["total_a"]),
-            str(c["counts"]["total_b"]),
-        )
-    for name, c in report["categories"].items():
-        if (e := c.get("expected")) is not None:
-            diff = _small(e["mean_diff"])
-            if e["ci_low"] is not None:
-                diff += f" [{_small(e['ci_low'])}, {_small(e['ci_high'])}]"
-            sig = "yes" if e["significant"] else "no"
-            t.add_row(f"{name} (expected)", _small(e["mean_a"]), _small(e["mean_b"]), diff, sig)
-    t.caption = (
-        "rates per 1,000 flight hours; sig.: the interval excludes 0; "
-        "counts: encounters entering the cylinder"
-        + (
-            "; (expected): expected rate under the position-error model"
-            if any("expected" in c for c in report["categories"].values())
-            else ""
-        )
-    )
-    return t
-
-
-def _plus_minus(mean: float, high: float) -> str:
-    return f"{mean:.2f}" if high != high else f"{mean:.2f} ± {high - mean:.2f}"
-
-
-def _num(value: float | None, fmt: str = ".2f") -> str:
-    return "n/a" if value is None else format(value, fmt)
 
 
 CORE_ROWS = (
@@ -421,6 +361,40 @@ def protocol_table(summary: dict[str, Any]) -> Table:
     for label, value in CORE_ROWS:
         t.add_row(label, value(summary["protocol_effects"]))
     return t
+
+
+@app.command("sensitivity")
+def sensitivity_command(
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    out: Annotated[Path, typer.Option(help="directory (runs/, indices.csv, plots/)")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="PATH=LOW:HIGH, repeat (default: the file's [sensitivity] params)"),
+    ] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="base samples (default: the file's, or 64)")
+    ] = None,
+    method: Annotated[str | None, typer.Option(help="sobol or morris (default: sobol)")] = None,
+    workers: Annotated[int | None, typer.Option(help="local processes (default: CPUs)")] = None,
+    cluster: Annotated[str | None, typer.Option(help="Dask scheduler address, or 'local'")] = None,
+    set_: SetOpt = None,
+) -> None:
+    """Global sensitivity (Sobol or Morris) of the rates to parameters over ranges; each base
+    sample's variants run on one seed. Re-run to resume.
+    """
+    from sim import experiments
+
+    with user_errors():
+        scen = load_with_sets(scenario, set_)
+        params = dict(experiments.parse_param(p) for p in param) if param else None
+        plan = experiments.plan_sensitivity(scen, params, samples, method)  # type: ignore[arg-type]
+        _check_executor(workers, cluster)
+        with _runs_bar(f"sensitivity {scen.name}", out) as progress:
+            _, table = experiments.run_sensitivity(plan, out, "pool", workers, cluster, progress)
+    for metric in dict.fromkeys(table["metric"]):
+        if metric.startswith("rate_"):
+            console.print(tables.sensitivity_table(table, plan.method, metric))
+    console.print(f"wrote {out}/runs ({plan.n_runs} runs), {out}/indices.csv, {out}/plots/")
 
 
 @app.command("replay")

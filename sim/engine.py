@@ -89,7 +89,12 @@ def simulate(
         encounters = with_p_nmac(encounters, expected)
     events = tuple(sorted(run.recorder.events, key=lambda e: e.t_s))
     tallies = registry.flight_tallies()
+    for flight in run.flights.values():
+        flight.settle_aim(scenario.duration_s)
     records = [f.record for f in run.flights.values() if not math.isnan(f.record.takeoff_s)]
+    grounded = [f for f in run.flights.values() if math.isnan(f.record.takeoff_s)]
+    for f in grounded:  # held past the end: held for the rest of the run
+        f.record.held_s = max(scenario.duration_s - f.plan.depart_s, 0.0)
     _count_tallies(records, events, tallies)
     return RunResult(
         scenario=scenario.name,
@@ -105,6 +110,7 @@ def simulate(
         tally_columns=tuple(t.column for t in tallies),
         expected=expected,
         sampled=errors.sample,
+        grounded=tuple(sorted((f.record for f in grounded), key=lambda r: r.id)),
     )
 
 
@@ -155,7 +161,7 @@ def fly(run: Run, flight: Flight) -> Generator[simpy.Event, object, None]:
         leg = start_leg(run, flight, flight.route[0])
         try:
             yield env.timeout(leg.duration_s)
-            flight.position = flight.route.pop(0)
+            flight.arrive()
         except simpy.Interrupt:
             # The route ahead was replaced: carry on from where the aircraft is now.
             flight.position = leg.position_at(env.now)

@@ -12,6 +12,8 @@ from typing import Any
 
 from scipy import stats
 
+from sim.cost import mission_cost
+from sim.intervals import nested_dispersions, poisson_upper, scaled_poisson_interval
 from sim.protocol import registry
 from sim.records import RunResult
 from sim.version import __version__
@@ -55,16 +57,28 @@ def entered_counts(result: RunResult) -> dict[str, int]:
 
 
 def rates(result: RunResult, level: float = 0.95) -> dict[str, dict[str, float]]:
-    """Rate per 1,000 flight hours of entering each cylinder, with its exact interval."""
+    """Rate per 1,000 flight hours of entering each cylinder, with an interval honest about
+    the clustering of the day's encounters (``sim.intervals``) and a one-sided upper bound.
+
+    Per category: ``count``, ``rate``, ``ci_low``, ``ci_high`` (two-sided ``level``),
+    ``upper_95`` (one-sided 95 % upper bound, the figure to quote when ``count`` is 0) and
+    ``dispersion`` (the over-dispersion the interval allows for; 1 = Poisson).
+    """
     fh = flight_hours(result)
+    names = [cat.name for cat in result.categories]
+    rank = {name: i for i, name in enumerate(names)}
+    pairs = [((e.a_side, e.a_id), (e.b_side, e.b_id), rank[e.category]) for e in result.encounters]
+    entered = [[(a, b) for a, b, r in pairs if r <= i] for i in range(len(names))]
     out = {}
-    for name, k in entered_counts(result).items():
-        lo, hi = poisson_interval(k, fh / PER_FH, level)
+    for name, cluster, k in zip(names, nested_dispersions(entered), map(len, entered), strict=True):
+        lo, hi = scaled_poisson_interval(k, fh / PER_FH, cluster.dispersion, level)
         out[name] = {
             "count": k,
             "rate": k / fh * PER_FH if fh > 0 else float("nan"),
             "ci_low": lo,
             "ci_high": hi,
+            "upper_95": poisson_upper(k, fh / PER_FH, cluster.dispersion),
+            "dispersion": round(cluster.dispersion, 6),
         }
     return out
 
@@ -145,6 +159,7 @@ def summarize(
         "position_errors_sampled": result.sampled,
         "comms": comms_figures(result),
         "protocol_effects": protocol_figures(result),
+        "mission_cost": mission_cost(result),
         "wall_s": wall_s,
         "version": version or __version__,
     }

@@ -130,6 +130,22 @@ class SweepSpec(Strict):
     vary: dict[str, list[Any]] = Field(default_factory=dict)
 
 
+class SensitivitySpec(Strict):
+    """Parameters and ranges for ``deconflict sensitivity`` (dotted path -> [low, high])."""
+
+    params: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    samples: int = Field(64, ge=2)
+    method: Literal["sobol", "morris"] = "sobol"
+
+    @field_validator("params")
+    @classmethod
+    def _ranges(cls, params: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for name, (lo, hi) in params.items():
+            if not lo < hi:
+                raise ValueError(f"{name}: low must be below high, got [{lo}, {hi}]")
+        return params
+
+
 class Scenario(Strict):
     """A validated scenario with its protocol resolved (what the engine runs)."""
 
@@ -148,6 +164,7 @@ class Scenario(Strict):
     encounters: EncounterSpec = EncounterSpec()
     uncertainty: UncertaintySpec = UncertaintySpec()
     sweep: SweepSpec = SweepSpec()
+    sensitivity: SensitivitySpec = SensitivitySpec()
     path: str = Field("", description="the file it came from (for messages)")
 
     @field_validator("flights")

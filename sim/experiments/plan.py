@@ -225,8 +225,10 @@ class SweepPlan:
 
 
 def _scenario_identity(scenario: Scenario) -> dict[str, Any]:
-    """What a run depends on: the resolved scenario without its file path and sweep table."""
-    return scenario.model_dump(mode="json", exclude={"path", "sweep"})
+    """What a run depends on: the resolved scenario without its file path and the tables of
+    experiments (``sweep``, ``sensitivity``).
+    """
+    return scenario.model_dump(mode="json", exclude={"path", "sweep", "sensitivity"})
 
 
 def plan_sweep(
