@@ -47,7 +47,7 @@ _NUMBER_FIELDS = (
     "radius_km",
 )
 _REQUIRED = ("side", "kind", *_NUMBER_FIELDS, "source")
-_OPTIONAL = ("aliases",)
+_OPTIONAL = ("aliases", "aar_endurance_h")
 
 
 class AircraftTableError(ValueError):
@@ -82,6 +82,8 @@ class AircraftType:
     radius_km: float
     source: str
     aliases: tuple[str, ...] = ()
+    aar_endurance_h: float | None = None
+    """Time aloft with air-to-air refuelling (None: the type does not refuel in the air)."""
 
     @property
     def cruise_mps(self) -> float:
@@ -107,6 +109,11 @@ class AircraftType:
     def endurance_s(self) -> float:
         """Time aloft on a typical sortie (or a missile's flight-time budget), s."""
         return self.endurance_h * H
+
+    @property
+    def aar_endurance_s(self) -> float | None:
+        """Time aloft with air refuelling, s (None if the type does not refuel in the air)."""
+        return None if self.aar_endurance_h is None else self.aar_endurance_h * H
 
     @property
     def radius_m(self) -> float:
@@ -167,6 +174,11 @@ def _parse_type(name: str, entry: object, origin: str) -> AircraftType:
             f"{where}.max_alt_ft",
             f"must be above min_alt_ft ({numbers['min_alt_ft']:g}), got {numbers['max_alt_ft']:g}",
         )
+    aar = None
+    if "aar_endurance_h" in entry:
+        aar = _number(entry, "aar_endurance_h", where, origin)
+        if aar < numbers["endurance_h"]:
+            raise _fail(origin, f"{where}.aar_endurance_h", "must be >= endurance_h")
     source = entry["source"]
     if not isinstance(source, str) or not source.strip():
         raise _fail(origin, f"{where}.source", "must be a non-empty string")
@@ -176,6 +188,7 @@ def _parse_type(name: str, entry: object, origin: str) -> AircraftType:
         kind=_choice(entry["kind"], KINDS, f"{where}.kind", origin),
         source=source.strip(),
         aliases=_aliases(entry.get("aliases", []), f"{where}.aliases", origin),
+        aar_endurance_h=aar,
         **numbers,
     )
 

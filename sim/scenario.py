@@ -77,7 +77,21 @@ class SortieStream(Strict):
     )
     from_h: float = Field(0.0, ge=0, description="first hour of the day this stream flies")
     to_h: float = Field(24.0, gt=0, description="last hour of the day this stream flies")
-    salvo: int = Field(1, ge=1, description="missiles per launch (cruise_missile) or ship count")
+    salvo: int = Field(
+        1, ge=1, description="missiles per launch (cruise_missile) or per aircraft (weapon)"
+    )
+    tempo: Literal["poisson", "fixed"] = Field(
+        "poisson", description="poisson: a Poisson count; fixed: exactly per_day × scale a day"
+    )
+    corridor: str | None = Field(None, description="route to Syria; default: the base's corridor")
+    weapon: str | None = Field(None, description="stand-off missile type each aircraft launches")
+    launch_point: str | None = Field(None, description="place where the weapon is launched")
+    aim_points: int | None = Field(
+        None, ge=1, description="distinct aim points the sorties (or missiles) share"
+    )
+    refuel: bool | None = Field(
+        None, description="air-to-air refuelling at a tanker track; default: when needed"
+    )
 
     @model_validator(mode="after")
     def _window(self) -> SortieStream:
@@ -85,6 +99,10 @@ class SortieStream(Strict):
             raise ValueError(f"to_h must be > from_h, got from_h={self.from_h}, to_h={self.to_h}")
         if self.alt_ft is not None and self.alt_ft[0] > self.alt_ft[1]:
             raise ValueError("alt_ft must be [low, high] with low <= high")
+        if (self.weapon is None) != (self.launch_point is None):
+            raise ValueError("weapon and launch_point go together: give both or neither")
+        if self.weapon is not None and self.mission != "bomber":
+            raise ValueError(f"weapon needs mission = 'bomber', got {self.mission!r}")
         return self
 
 
