@@ -141,6 +141,8 @@ def stream_plans(
             way = support.approach(ways, base.xy, aim, t.cruise_mps, station_min)
         for m in range(stream.salvo if stream.mission == "cruise_missile" else 1):
             fid = group + (f"-{m + 1}" if stream.salvo > 1 and stream.weapon is None else "")
+            if shared and stream.mission == "cruise_missile":  # each missile its own aim
+                target, aim = shared[(k * stream.salvo + m) % len(shared)]
             points, station = mission_points(stream, t, base.xy, aim, alt, rng, way)
             plans.append(
                 FlightPlan(
@@ -216,9 +218,9 @@ def mission_points(
     loop = station_pattern(pattern, aim, size_nm * NM, heading, alt_m, on_station_s * speed)
     back = [(x, y, alt_m) for x, y in home]
     down = _towards(base, home[-1] if home else loop[-1][:2], climb_m, alt_m)
-    head = _drop_repeats([start, top, *cruise])
-    points = [*head, *loop, *back, down, start]
-    return _drop_repeats(points), (len(head), len(head) + len(loop))
+    head = [start, top, *cruise]
+    points, index = _drop_repeats_indexed([*head, *loop, *back, down, start])
+    return points, (index[len(head)], index[len(head) + len(loop) - 1] + 1)
 
 
 def _towards(
@@ -275,6 +277,17 @@ def station_pattern(
 
 def _length(points: list[tuple[float, float]]) -> float:
     return sum(math.dist(a, b) for a, b in zip(points, points[1:], strict=False))
+
+
+def _drop_repeats_indexed(points: list[Point]) -> tuple[list[Point], list[int]]:
+    """:func:`_drop_repeats`, and where each input point went (the kept point it merged into)."""
+    out = [points[0]]
+    index = [0]
+    for p in points[1:]:
+        if math.hypot(p[0] - out[-1][0], p[1] - out[-1][1]) > 1.0:
+            out.append(p)
+        index.append(len(out) - 1)
+    return out, index
 
 
 def _drop_repeats(points: list[Point]) -> list[Point]:
