@@ -118,7 +118,8 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
     title = (
         f"{scen.name}: {scen.title}\nprotocol {summary['protocol']}, seed {summary['seed']}, "
         f"{summary['duration_h']:g} h, {summary['flights']} flights, "
-        f"{summary['flight_hours']:.1f} flight hours"
+        f"{summary['flight_hours']:.1f} flight hours, "
+        f"{summary.get('flight_hours_over_syria', float('nan')):.1f} over Syria"
     )
     t = Table(title=title, title_justify="left")
     t.add_column("category")
@@ -126,17 +127,27 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
     t.add_column("entered", justify="right")
     t.add_column("rate / 1,000 fh", justify="right")
     t.add_column("95 % interval", justify="right")
+    over = summary.get("rates_per_1000_fh_over_syria", {})
+    if over:
+        t.add_column("in Syria", justify="right")
+        t.add_column("rate / 1,000 fh Syria", justify="right")
+        t.add_column("95 % ", justify="right")
     for name, r in summary["rates_per_1000_fh"].items():
-        t.add_row(
+        cells = [
             name,
             str(summary["encounters"][name]),
             str(r["count"]),
             f"{r['rate']:.2f}",
             f"{r['ci_low']:.2f} - {r['ci_high']:.2f}",
-        )
+        ]
+        if over:
+            o = over[name]
+            cells += [str(o["count"]), _num(o["rate"]), f"{o['ci_low']:.2f} - {o['ci_high']:.2f}"]
+        t.add_row(*cells)
     t.caption = (
         "graded: encounters whose most severe cylinder is this one; entered: this one "
-        "or worse (the rate counts these); exact Poisson interval"
+        "or worse (the rate counts these); over Syria: entered with the closest approach inside "
+        "Syria, per 1,000 flight hours inside Syria's border; exact Poisson intervals"
     )
     return t
 
@@ -323,7 +334,9 @@ def _compare_table(report: dict[str, Any]) -> Table:
     t.add_column("category", no_wrap=True)
     for col in ("rate A", "rate B", "B - A [95 %]", "sig.", "count A", "count B"):
         t.add_column(col, justify="right", no_wrap=col.startswith("B"))
-    for name, c in report["categories"].items():
+    rows = [(n, c) for n, c in report["categories"].items()]
+    rows += [(f"{n} (over Syria)", c) for n, c in report.get("categories_over_syria", {}).items()]
+    for name, c in rows:
         diff = _num(c["mean_diff"], "+.2f")
         if c["ci_low"] is not None:
             diff += f" [{c['ci_low']:+.2f}, {c['ci_high']:+.2f}]"
@@ -337,7 +350,8 @@ def _compare_table(report: dict[str, Any]) -> Table:
             str(c["counts"]["total_b"]),
         )
     t.caption = (
-        "rates per 1,000 flight hours; sig.: the interval excludes 0; "
+        "rates per 1,000 flight hours (over Syria: encounters inside Syria per 1,000 flight "
+        "hours inside Syria's border); sig.: the interval excludes 0; "
         "counts: encounters entering the cylinder"
     )
     return t

@@ -12,6 +12,7 @@ from typing import Any
 
 from scipy import stats
 
+from sim import exposure
 from sim.protocol import registry
 from sim.records import RunResult
 from sim.version import __version__
@@ -69,6 +70,44 @@ def rates(result: RunResult, level: float = 0.95) -> dict[str, dict[str, float]]
     return out
 
 
+def rates_over_syria(
+    result: RunResult, level: float = 0.95, fh: float | None = None
+) -> dict[str, dict[str, float]]:
+    """Rate per 1,000 flight hours over Syria: encounters whose closest approach is inside
+    Syria, per hour flown inside Syria's border (with its exact interval). ``fh``: the hours
+    over Syria, if already known."""
+    if fh is None:
+        fh, _ = exposure.hours_over_syria(result)
+    inside = exposure.encounters_over_syria(result)
+    names = [cat.name for cat in result.categories]
+    rank = {name: i for i, name in enumerate(names)}
+    out = {}
+    for i, name in enumerate(names):
+        k = sum(
+            1 for e, ok in zip(result.encounters, inside, strict=True) if ok and rank[e.category] <= i
+        )
+        lo, hi = poisson_interval(k, fh / PER_FH, level)
+        out[name] = {
+            "count": k,
+            "rate": k / fh * PER_FH if fh > 0 else float("nan"),
+            "ci_low": lo,
+            "ci_high": hi,
+        }
+    return out
+
+
+def sorties(result: RunResult) -> dict[str, int]:
+    """Aircraft flights per side, and strike-type sorties (strike, bomber) per side."""
+    out: dict[str, int] = {}
+    for f in result.flights:
+        if f.kind == "missile":
+            continue
+        out[f.side] = out.get(f.side, 0) + 1
+        if f.mission in ("strike", "bomber"):
+            out[f"{f.side}_strike"] = out.get(f"{f.side}_strike", 0) + 1
+    return dict(sorted(out.items()))
+
+
 def comms_figures(result: RunResult) -> dict[str, float]:
     """Counts of each kind of protocol event, and the mechanisms' communication figures."""
     kinds = Counter(e.kind for e in result.events)
@@ -99,6 +138,7 @@ def summarize(
 ) -> dict[str, Any]:
     """The content of ``summary.json`` for one run."""
     flights = [f for f in result.flights if f.kind != "missile"]
+    over_syria, by_side = exposure.hours_over_syria(result)
     return {
         "scenario": result.scenario,
         "protocol": result.protocol,
@@ -108,9 +148,13 @@ def summarize(
         "flights": len(flights),
         "missiles": len(result.flights) - len(flights),
         "flight_hours": round(flight_hours(result), 6),
+        "flight_hours_over_syria": round(over_syria, 6),
+        "flight_hours_over_syria_by_side": {k: round(v, 6) for k, v in by_side.items()},
+        "sorties": sorties(result),
         "encounters": graded_counts(result),
         "encounters_entered": entered_counts(result),
         "rates_per_1000_fh": rates(result),
+        "rates_per_1000_fh_over_syria": rates_over_syria(result, fh=over_syria),
         "comms": comms_figures(result),
         "protocol_effects": protocol_figures(result),
         "wall_s": wall_s,

@@ -63,7 +63,9 @@ def write_summary(summary: pd.DataFrame, out: str | Path) -> Path:
 
 
 def compare_report(runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -> dict[str, Any]:
-    """Paired differences B − A per category, of the rate and of the count entered.
+    """Paired differences B − A per category, of the rate and of the count entered, per 1,000
+    flight hours (``categories``) and per 1,000 flight hours over Syria
+    (``categories_over_syria``).
 
     ``significant`` is true when the ``level`` interval of the mean difference excludes 0.
     """
@@ -71,29 +73,39 @@ def compare_report(runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -> 
     b = runs[runs["point"] == 1].sort_values("replication")
     if a["replication"].tolist() != b["replication"].tolist():
         raise ValueError("compare: the two arms do not have the same replications")
-    cats = {}
-    for c in plan.categories:
-        rate = paired_difference(a[f"rate_{c}"], b[f"rate_{c}"], level)
-        count = paired_difference(a[f"entered_{c}"], b[f"entered_{c}"], level)
-        cats[c] = {
-            **_diff_fields(rate.as_dict()),
-            "counts": {
-                **_diff_fields(count.as_dict()),
-                "total_a": int(a[f"entered_{c}"].sum()),
-                "total_b": int(b[f"entered_{c}"].sum()),
-            },
-        }
+    cats = {c: _paired(a, b, "", c, level) for c in plan.categories}
+    over = {}
+    if all(f"rate_over_syria_{c}" in runs for c in plan.categories):
+        over = {c: _paired(a, b, "over_syria_", c, level) for c in plan.categories}
+    hours = ("flight_hours", "flight_hours_over_syria")
     return {
         "a": _describe(plan.points[0].scenario),
         "b": _describe(plan.points[1].scenario),
         "replications": plan.replications,
         "level": level,
         "seeds": plan.seeds,
-        "flight_hours": {
-            "mean_a": float(a["flight_hours"].mean()),
-            "mean_b": float(b["flight_hours"].mean()),
+        **{
+            h: {"mean_a": float(a[h].mean()), "mean_b": float(b[h].mean())}
+            for h in hours
+            if h in runs
         },
         "categories": cats,
+        "categories_over_syria": over,
+    }
+
+
+def _paired(a: pd.DataFrame, b: pd.DataFrame, kind: str, c: str, level: float) -> dict[str, Any]:
+    """The paired difference B − A of one category's rate and count entered (``kind``:
+    ``""`` for all flying, ``"over_syria_"`` for the rate over Syria)."""
+    rate = paired_difference(a[f"rate_{kind}{c}"], b[f"rate_{kind}{c}"], level)
+    count = paired_difference(a[f"entered_{kind}{c}"], b[f"entered_{kind}{c}"], level)
+    return {
+        **_diff_fields(rate.as_dict()),
+        "counts": {
+            **_diff_fields(count.as_dict()),
+            "total_a": int(a[f"entered_{kind}{c}"].sum()),
+            "total_b": int(b[f"entered_{kind}{c}"].sum()),
+        },
     }
 
 
