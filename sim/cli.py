@@ -122,32 +122,24 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
         f"{summary.get('flight_hours_over_syria', float('nan')):.1f} over Syria"
     )
     t = Table(title=title, title_justify="left")
-    t.add_column("category")
+    t.add_column("category", no_wrap=True)
     t.add_column("graded", justify="right")
     t.add_column("entered", justify="right")
-    t.add_column("rate / 1,000 fh", justify="right")
-    t.add_column("95 % interval", justify="right")
+    t.add_column("rate / 1,000 fh [95 %]", justify="right")
     over = summary.get("rates_per_1000_fh_over_syria", {})
     if over:
         t.add_column("in Syria", justify="right")
-        t.add_column("rate / 1,000 fh Syria", justify="right")
-        t.add_column("95 % ", justify="right")
+        t.add_column("over Syria [95 %]", justify="right")
     for name, r in summary["rates_per_1000_fh"].items():
-        cells = [
-            name,
-            str(summary["encounters"][name]),
-            str(r["count"]),
-            f"{r['rate']:.2f}",
-            f"{r['ci_low']:.2f} - {r['ci_high']:.2f}",
-        ]
+        cells = [name, str(summary["encounters"][name]), str(r["count"]), _rate_cell(r)]
         if over:
-            o = over[name]
-            cells += [str(o["count"]), _num(o["rate"]), f"{o['ci_low']:.2f} - {o['ci_high']:.2f}"]
+            cells += [str(over[name]["count"]), _rate_cell(over[name])]
         t.add_row(*cells)
     t.caption = (
         "graded: encounters whose most severe cylinder is this one; entered: this one "
-        "or worse (the rate counts these); over Syria: entered with the closest approach inside "
-        "Syria, per 1,000 flight hours inside Syria's border; exact Poisson intervals"
+        "or worse (the rate counts these); in Syria: entered with the closest approach inside "
+        "Syria; over Syria: their rate per 1,000 flight hours inside Syria's border; "
+        "exact Poisson intervals"
     )
     return t
 
@@ -355,6 +347,11 @@ def _compare_table(report: dict[str, Any]) -> Table:
         "counts: encounters entering the cylinder"
     )
     return t
+
+
+def _rate_cell(r: dict[str, Any]) -> str:
+    """``rate [low-high]`` of one rate entry."""
+    return f"{_num(r['rate'])} [{r['ci_low']:.2f}-{r['ci_high']:.2f}]"
 
 
 def _plus_minus(mean: float, high: float) -> str:
