@@ -104,7 +104,8 @@ def _refuel_problems(raw: dict[str, Any], st: dict[str, Any], at: str, path: obj
     if t.aar_endurance_h is None:
         return [f"{path}: {at}.refuel: {t.name} does not refuel in the air (no aar_endurance_h)"]
     tankers = [
-        s for _, s in _items(raw, "traffic", "sorties")
+        s
+        for _, s in _items(raw, "traffic", "sorties")
         if s.get("mission") == "tanker" and s.get("side") == st.get("side")
     ]
     if not tankers:

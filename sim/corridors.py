@@ -125,10 +125,11 @@ def find_corridor(name: str) -> Corridor | None:
     --------
     >>> find_corridor("direct") is None
     True
-    >>> find_corridor("caspian-iran-irak")
-    Traceback (most recent call last):
-    ...
-    sim.corridors.UnknownCorridorError: unknown corridor 'caspian-iran-irak'; did you mean 'caspian-iran-iraq'?
+    >>> try:
+    ...     find_corridor("caspian-iran-irak")
+    ... except UnknownCorridorError as exc:
+    ...     print(exc.suggestions)
+    ('caspian-iran-iraq',)
     """
     canonical = _index().get(name)
     if canonical is None:
@@ -152,7 +153,8 @@ def route_in(corridor: Corridor | None, base: Point2) -> list[Point2]:
     Examples
     --------
     >>> c = find_corridor("caspian-iran-iraq")
-    >>> len(route_in(c, places.find_place("Mozdok").xy)), len(route_in(c, places.find_place("Caspian").xy))
+    >>> mozdok, caspian = places.find_place("Mozdok").xy, places.find_place("Caspian").xy
+    >>> len(route_in(c, mozdok)), len(route_in(c, caspian))
     (6, 5)
     """
     if corridor is None:

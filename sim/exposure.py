@@ -29,13 +29,15 @@ def hours_inside(area: shapely.Geometry, legs: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     area : shapely Polygon or MultiPolygon (plane metres).
-    legs : array (n, 5): ``t0_s, t1_s, x0, y0, x1, y1`` without altitude -> columns
-        ``[t0_s, t1_s, x0_m, y0_m, x1_m, y1_m]``.
+    legs : array (n, 6)
+        Columns ``t0_s, t1_s, x0_m, y0_m, x1_m, y1_m`` (altitude does not matter).
 
     Examples
     --------
     >>> from shapely.geometry import box
-    >>> legs = np.array([[0, 3600, -1, 0.5, 3, 0.5], [0, 3600, 2, 2, 3, 3], [0, 7200, .5, .5, .5, .5]])
+    >>> legs = np.array(
+    ...     [[0, 3600, -1, 0.5, 3, 0.5], [0, 3600, 2, 2, 3, 3], [0, 7200, 0.5, 0.5, 0.5, 0.5]]
+    ... )
     >>> hours_inside(box(0, 0, 1, 1), legs).tolist()
     [0.25, 0.0, 2.0]
     """

@@ -84,7 +84,9 @@ def rates_over_syria(
     out = {}
     for i, name in enumerate(names):
         k = sum(
-            1 for e, ok in zip(result.encounters, inside, strict=True) if ok and rank[e.category] <= i
+            1
+            for e, ok in zip(result.encounters, inside, strict=True)
+            if ok and rank[e.category] <= i
         )
         lo, hi = poisson_interval(k, fh / PER_FH, level)
         out[name] = {

@@ -18,7 +18,7 @@ Examples
 >>> raptors = next(st for st in s.traffic.sorties if st.type == "F-22")
 >>> plan = plan_support(raptors, s)
 >>> [round(c / 1000) for c in plan.tracks[0]]
-[345, -133]
+[352, -126]
 """
 
 from __future__ import annotations

@@ -122,7 +122,10 @@ def _far_bank(side: str) -> shapely.Geometry:
 
 
 def _own_bank_allowed(
-    side: str, far: shapely.Geometry, margin_m: float, banks: dict[tuple[str, int], shapely.Geometry]
+    side: str,
+    far: shapely.Geometry,
+    margin_m: float,
+    banks: dict[tuple[str, int], shapely.Geometry],
 ) -> shapely.Geometry:
     """The side's own bank inside Syria, at least ``margin_m`` (rounded up to 1 NM) from the
     far bank: where a moved station pattern's centre may go (cached per side and margin)."""
