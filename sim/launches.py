@@ -68,7 +68,7 @@ def missile_plans(
     """The missiles one launcher sortie fires, from the start of its orbit at the launch point.
 
     ``shared`` are the stream's aim points (taken in turn across sorties), else each missile
-    draws a target and an aim point within ``radius_m`` of it (``aim_point(center, r, rng)``).
+    draws a target and an aim point within ``radius_m`` of it (``aim_point(place, r, rng)``).
     """
     assert stream.weapon is not None and stream.launch_point is not None
     w = aircraft.find_type(stream.weapon)
@@ -82,7 +82,7 @@ def missile_plans(
             target, aim = shared[(sortie * stream.salvo + j) % len(shared)]
         else:
             target = targets[int(rng.integers(len(targets)))]
-            aim = aim_point(target.xy, radius_m, rng)  # type: ignore[operator]
+            aim = aim_point(target, radius_m, rng)  # type: ignore[operator]
         alt = float(rng.uniform(w.min_alt_ft, w.max_alt_ft)) * FT
         path = [*via, aim]
         first = path[0]

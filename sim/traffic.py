@@ -9,9 +9,11 @@ Planning draws only from the ``traffic`` random stream, so every protocol sees t
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
+import shapely
 
 from sim import aircraft, geo, launches, places, support
 from sim.plans import FlightPlan, Point
@@ -119,7 +121,7 @@ def stream_plans(
     prefix = f"{SIDE_PREFIX.get(stream.side, stream.side[:2].upper())}-{t.name}-s{index + 1}"
     radius = stream.target_radius_nm * NM
     shared = [
-        (targets[i % len(targets)], _aim_point(targets[i % len(targets)].xy, radius, rng))
+        (targets[i % len(targets)], aim_near(targets[i % len(targets)], radius, rng))
         for i in range(stream.aim_points or 0)
     ]
     ways = support.plan_support(stream, scenario)
@@ -127,7 +129,7 @@ def stream_plans(
     plans = []
     for k, depart in enumerate(times):
         target = targets[int(rng.integers(len(targets)))]
-        aim = _aim_point(target.xy, radius, rng)
+        aim = aim_near(target, radius, rng)
         if shared and stream.weapon is None:
             target, aim = shared[k % len(shared)]
         lo, hi = stream.alt_ft if stream.alt_ft is not None else (t.min_alt_ft, t.max_alt_ft)
@@ -162,7 +164,7 @@ def stream_plans(
             )
         if stream.weapon is not None:
             plans += launches.missile_plans(
-                stream, plans[-1], k, targets, shared, radius, rng, _aim_point
+                stream, plans[-1], k, targets, shared, radius, rng, aim_near
             )
     return plans
 
@@ -181,6 +183,36 @@ def _aim_point(
     r = radius_m * math.sqrt(rng.uniform())
     a = rng.uniform(0.0, 2.0 * math.pi)
     return (center[0] + r * math.cos(a), center[1] + r * math.sin(a))
+
+
+AIM_INSET_NM = 5.0
+"""Aim points stay this far inside the target's country (A: a strike orbit's radius), so no
+aim point, and no strike orbit, lies across a border."""
+AIM_TRIES = 50
+
+
+@functools.cache
+def _aim_area(country: str) -> shapely.Geometry | None:
+    """The part of a country an aim point may lie in (None: a sea area, no constraint)."""
+    border = geo.countries().get(country)
+    if border is None:
+        return None
+    inner = border.buffer(-AIM_INSET_NM * NM)
+    shapely.prepare(inner)
+    return inner
+
+
+def aim_near(
+    target: places.Place, radius_m: float, rng: np.random.Generator
+) -> tuple[float, float]:
+    """An aim point uniform in the disc of ``radius_m`` around the target, inside its country
+    (drawn again while it falls outside; the target itself after ``AIM_TRIES`` draws)."""
+    area = _aim_area(target.country)
+    for _ in range(AIM_TRIES):
+        x, y = _aim_point(target.xy, radius_m, rng)
+        if area is None or shapely.contains_xy(area, x, y):
+            return (x, y)
+    return target.xy
 
 
 def mission_points(
