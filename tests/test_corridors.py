@@ -117,3 +117,13 @@ def test_f22s_from_al_dhafra_refuel_and_get_time_over_syria() -> None:
     hours = exposure.hours_inside(geo.syria(), table)
     per_sortie = sum(h for h, i in zip(hours, ids, strict=True) if i in f22) / len(f22)
     assert per_sortie > 2.0, per_sortie
+
+
+def test_coalition_tasking_places_are_on_the_east_bank_and_orbits_outside_syria() -> None:
+    east = ["Hajin", "Al-Shafah", "Al-Omar oil field", "Al-Shaddadi", "Al-Hawl"]
+    for name in east:
+        assert int(geo.side_of_euphrates(*places.find_place(name).xy)) == -1, name
+    for name in ("Iraq west tanker track", "Iraq AWACS orbit"):
+        p = places.find_place(name)
+        assert not geo.syria().contains(shapely.Point(p.xy))
+        assert geo.countries()["IRQ"].contains(shapely.Point(p.xy))
