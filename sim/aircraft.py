@@ -8,7 +8,6 @@ derived), K (handbook value, unchecked) or A (modelling assumption).
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import math
@@ -18,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
-from sim.names import UnknownNameError, normalise
+from sim.names import NameIndex, UnknownNameError, normalise
 from sim.units import FT, KT, MIN, H
 
 __all__ = [
@@ -252,13 +251,8 @@ def _type_table() -> tuple[AircraftType, ...]:
 
 
 @functools.cache
-def _type_index() -> dict[str, tuple[str, str]]:
-    """Normalised name or alias -> (label as written, canonical name)."""
-    index: dict[str, tuple[str, str]] = {}
-    for kind in _type_table():
-        for label in (kind.name, *kind.aliases):
-            index.setdefault(normalise(label), (label, kind.name))
-    return index
+def _type_index() -> NameIndex:
+    return NameIndex.build("aircraft type", ((t.name, t.aliases) for t in _type_table()))
 
 
 def aircraft_types() -> dict[str, AircraftType]:
@@ -271,19 +265,6 @@ def aircraft_types() -> dict[str, AircraftType]:
     ('russia', 'support')
     """
     return {kind.name: kind for kind in _type_table()}
-
-
-def _suggest(name: str, limit: int = 3) -> tuple[str, ...]:
-    index = _type_index()
-    keys = difflib.get_close_matches(normalise(name), index, n=12, cutoff=0.6)
-    labels: list[str] = []
-    seen: set[str] = set()
-    for key in keys:
-        label, canonical = index[key]
-        if canonical not in seen:
-            seen.add(canonical)
-            labels.append(label)
-    return tuple(labels[:limit])
 
 
 def find_type(name: str) -> AircraftType:
@@ -308,7 +289,8 @@ def find_type(name: str) -> AircraftType:
     ...
     sim.aircraft.UnknownAircraftTypeError: unknown aircraft type 'Kh-102'; did you mean 'Kh-101'?
     """
-    hit = _type_index().get(normalise(name))
-    if hit is None:
-        raise UnknownAircraftTypeError(name, _suggest(name))
-    return aircraft_types()[hit[1]]
+    index = _type_index()
+    canonical = index.get(name)
+    if canonical is None:
+        raise UnknownAircraftTypeError(name, index.suggest(name))
+    return aircraft_types()[canonical]

@@ -42,6 +42,7 @@ def user_errors() -> Iterator[None]:
 
 
 def load_with_sets(path: Path, sets: list[str] | None) -> Scenario:
+    """Load a scenario with ``--set PATH=VALUE`` overrides."""
     overrides = dict(parse_assignment(s) for s in sets or [])
     return load(path, overrides)
 
@@ -370,7 +371,8 @@ CORE_ROWS = (
 
 def protocol_table(summary: dict[str, Any]) -> Table:
     """What the protocol did: each mechanism's rows (hotline, notices, radio, line, ...),
-    then what happened to the flights."""
+    then what happened to the flights.
+    """
     from sim.protocol import registry
 
     t = Table(title="protocol at work", title_justify="left", show_header=False)
@@ -458,6 +460,7 @@ def replay_command(
 
 
 def main() -> None:  # pragma: no cover - console entry
+    """Run the command line."""
     app()
 
 

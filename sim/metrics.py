@@ -122,7 +122,8 @@ def comms_figures(result: RunResult) -> dict[str, float]:
 
 def protocol_figures(result: RunResult) -> dict[str, float]:
     """What the protocol did to the flights: reroutes, holds, manoeuvres, and each
-    mechanism's own figures (violations, crossings, notices, calls, ...)."""
+    mechanism's own figures (violations, crossings, notices, calls, ...).
+    """
     flights = [f for f in result.flights if f.kind != "missile"]
     out: dict[str, float] = {
         "flights_rerouted": sum(f.rerouted for f in flights),

@@ -1,5 +1,6 @@
 """The files of ``run --out DIR``: writers (every file is written atomically), and the reader
-of the scenario and seed a replay needs from such a directory."""
+of the scenario and seed a replay needs from such a directory.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def _fmt(value: Any) -> str:
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV with a header row and ``\\n`` line ends."""
+    """CSV with a header row and Unix line ends."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
@@ -57,19 +58,23 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def encounters_csv(result: RunResult) -> str:
+    """The text of ``encounters.csv``, sorted by ``t_start_s, a_id, b_id``."""
     rows = sorted(result.encounters, key=lambda e: (e.t_start_s, e.a_id, e.b_id))
     return csv_text(ENCOUNTER_COLUMNS, ([getattr(e, c) for c in ENCOUNTER_COLUMNS] for e in rows))
 
 
 def flights_csv(result: RunResult) -> str:
+    """The text of ``flights.csv``."""
     return csv_text(result.flight_columns, result.flight_rows())
 
 
 def events_csv(result: RunResult) -> str:
+    """The text of ``events.csv``."""
     return csv_text(EVENT_COLUMNS, ([getattr(e, c) for c in EVENT_COLUMNS] for e in result.events))
 
 
 def summary_json(summary: dict[str, Any]) -> str:
+    """The text of ``summary.json``."""
     return json.dumps(summary, indent=2, sort_keys=False, default=float) + "\n"
 
 

@@ -54,6 +54,7 @@ class FlightRecord:
 
     @property
     def flight_hours(self) -> float:
+        """Hours from take-off to landing (or to the end of the run)."""
         return max(self.landing_s - self.takeoff_s, 0.0) / H
 
 

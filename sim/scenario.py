@@ -107,22 +107,30 @@ class SortieStream(Strict):
 
 
 class Traffic(Strict):
+    """Generated traffic: a scale on every rate, and the sortie streams."""
+
     scale: float = Field(1.0, ge=0, description="multiplies every sortie rate")
     sorties: list[SortieStream] = Field(default_factory=list)
 
 
 class CategorySpec(Strict):
+    """An encounter cylinder: its name, radius and half-height."""
+
     name: str
     radius_ft: float = Field(gt=0)
     half_height_ft: float = Field(gt=0)
 
 
 class EncounterSpec(Strict):
+    """Which pairs count, and the cylinders (defaults unless given)."""
+
     pairs: Literal["cross-side", "all"] = "cross-side"
     categories: list[CategorySpec] | None = Field(None, min_length=1)
 
 
 class SweepSpec(Strict):
+    """Replications and varied paths for ``sweep``."""
+
     replications: int = Field(10, ge=1)
     vary: dict[str, list[Any]] = Field(default_factory=dict)
 
@@ -158,6 +166,7 @@ class Scenario(Strict):
 
     @property
     def duration_s(self) -> float:
+        """Simulated time (s)."""
         return self.duration_h * H
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:

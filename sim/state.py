@@ -79,18 +79,22 @@ class Flight:
 
     @property
     def id(self) -> str:
+        """The id of the flight."""
         return self.plan.id
 
     @property
     def side(self) -> str:
+        """The side the flight belongs to."""
         return self.plan.side
 
     @property
     def airborne(self) -> bool:
+        """Whether it has taken off and not yet landed."""
         return not math.isnan(self.record.takeoff_s) and math.isnan(self.record.landing_s)
 
     @property
     def landed(self) -> bool:
+        """Whether it has landed (or ended)."""
         return not math.isnan(self.record.landing_s)
 
     def where(self, t_s: float) -> Point:

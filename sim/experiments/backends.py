@@ -149,7 +149,8 @@ def dask_cluster(address: str, workers: int | None = None) -> Iterator[MapFn]:
 @contextmanager
 def _workers_ignore_sigint() -> Iterator[None]:
     """Processes started inside inherit an ignored Ctrl-C: this process handles it (saves
-    what finished, closes the cluster); the workers are stopped, not interrupted."""
+    what finished, closes the cluster); the workers are stopped, not interrupted.
+    """
     import threading
 
     if threading.current_thread() is not threading.main_thread():

@@ -51,7 +51,8 @@ def evolve_schema(
 ) -> pa.Schema:
     """``schema`` grown to hold ``rows``: new figures added, integer columns widened to float
     when a fractional value arrives. The result depends only on the set of values seen, so
-    an interrupted sweep ends with the same columns as an uninterrupted one."""
+    an interrupted sweep ends with the same columns as an uninterrupted one.
+    """
     types = {f.name: f.type for f in schema}
     for row in rows:
         for name, value in row.items():

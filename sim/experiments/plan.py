@@ -187,14 +187,17 @@ class SweepPlan:
 
     @property
     def n_runs(self) -> int:
+        """Runs in the plan: points times replications."""
         return len(self.points) * self.replications
 
     @property
     def seeds(self) -> list[int]:
+        """The seed of each replication (shared by every point)."""
         return [replication_seed(self.base_seed, r) for r in range(self.replications)]
 
     @property
     def fingerprint(self) -> str:
+        """A hash of what the plan runs (a store refuses the runs of another plan)."""
         text = json.dumps(self.identity, sort_keys=True, default=str, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -216,6 +219,7 @@ class SweepPlan:
         return {**metrics, **{p: _cell(values[p], kind) for p, kind in self.params.items()}}
 
     def display_values(self, point: int) -> dict[str, Any]:
+        """The varied values of ``point``, as the columns show them."""
         values = self.points[point].values
         return {p: _cell(values[p], kind) for p, kind in self.params.items()}
 

@@ -38,6 +38,7 @@ class Interval:
     n: int
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (for JSON)."""
         return asdict(self)
 
 
@@ -59,6 +60,7 @@ class PairedDifference:
     n: int
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (for JSON)."""
         return asdict(self)
 
 

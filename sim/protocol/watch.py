@@ -72,14 +72,13 @@ class Watch:
     side: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     sides: dict[str, int] = field(default_factory=dict)
 
+    reach: float = 0.0
+    """The widest rule's radius: beyond it no rule can act."""
+
     def add(self, rule: Rule) -> None:
         """Watch for ``rule``'s cylinder too."""
         self.rules.append(rule)
-
-    @property
-    def reach(self) -> float:
-        """The widest rule's radius: beyond it no rule can act."""
-        return max((r.radius_m for r in self.rules), default=0.0)
+        self.reach = max(self.reach, rule.radius_m)
 
     def update(self, f: Flight) -> int:
         """Store the flight's current leg in its row (adding a row the first time)."""

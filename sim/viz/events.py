@@ -157,7 +157,8 @@ def protocol_lines(scenario: Scenario | None) -> list[tuple[str, BaseGeometry]]:
 
 def scenario_zones(scenario: Scenario | None) -> list[tuple[str, BaseGeometry]]:
     """(name, geometry in the plane) of the scenario's zones and the zones its enabled
-    mechanisms draw (keep-out areas)."""
+    mechanisms draw (keep-out areas).
+    """
     if scenario is None:
         return []
     specs = list(scenario.zones)
