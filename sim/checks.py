@@ -48,7 +48,8 @@ def _items(raw: dict[str, Any], *keys: str) -> list[tuple[int, dict[str, Any]]]:
 
 def reference_problems(raw: dict[str, Any], path: object) -> list[str]:
     """Names that must exist in the package data (places, types, corridors, weapons, tanker
-    support) and forces that must be in the theatre on the scenario's dates."""
+    support) and forces that must be in the theatre on the scenario's dates.
+    """
     out: list[str] = []
 
     def check(field: str, fn: Callable[[str], object], value: object) -> bool:

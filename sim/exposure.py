@@ -75,7 +75,8 @@ def _edges(area: shapely.Geometry) -> tuple[np.ndarray, shapely.STRtree]:
 
 def _fraction_inside(area: shapely.Geometry, seg: np.ndarray, lines: np.ndarray) -> np.ndarray:
     """Exact fraction of each segment ``(n, 4)`` inside ``area``: the segment is cut where it
-    meets the border, and each piece is in or out as its midpoint is."""
+    meets the border, and each piece is in or out as its midpoint is.
+    """
     edges, tree = _edges(area)
     li, ei = tree.query(lines, predicate="intersects")
     p, r = seg[li, :2], seg[li, 2:] - seg[li, :2]

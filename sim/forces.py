@@ -39,9 +39,11 @@ class Presence:
     source: str
 
     def covers(self, first: date, last: date) -> bool:
+        """Whether the period covers every day from ``first`` to ``last``."""
         return self.start <= first and (self.end is None or last <= self.end)
 
     def period(self) -> str:
+        """The period in words: ``from 2016-02-01`` or ``2015-11-23 to 2016-03-15``."""
         return f"from {self.start}" if self.end is None else f"{self.start} to {self.end}"
 
 

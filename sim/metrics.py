@@ -75,7 +75,8 @@ def rates_over_syria(
 ) -> dict[str, dict[str, float]]:
     """Rate per 1,000 flight hours over Syria: encounters whose closest approach is inside
     Syria, per hour flown inside Syria's border (with its exact interval). ``fh``: the hours
-    over Syria, if already known."""
+    over Syria, if already known.
+    """
     if fh is None:
         fh, _ = exposure.hours_over_syria(result)
     inside = exposure.encounters_over_syria(result)

@@ -224,7 +224,8 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 def _build(raw: dict[str, Any], overrides: dict[str, Any], path: Path) -> Scenario:
     """Validate a raw scenario, reporting every problem of the file at once: its fields, its
-    protocol (name and fields), and its references (places, types, corridors, dates)."""
+    protocol (name and fields), and its references (places, types, corridors, dates).
+    """
     from sim.checks import reference_problems
 
     raw = copy.deepcopy(raw)

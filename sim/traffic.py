@@ -206,7 +206,8 @@ def aim_near(
     target: places.Place, radius_m: float, rng: np.random.Generator
 ) -> tuple[float, float]:
     """An aim point uniform in the disc of ``radius_m`` around the target, inside its country
-    (drawn again while it falls outside; the target itself after ``AIM_TRIES`` draws)."""
+    (drawn again while it falls outside; the target itself after ``AIM_TRIES`` draws).
+    """
     area = _aim_area(target.country)
     for _ in range(AIM_TRIES):
         x, y = _aim_point(target.xy, radius_m, rng)

@@ -96,7 +96,8 @@ def compare_report(runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -> 
 
 def _paired(a: pd.DataFrame, b: pd.DataFrame, kind: str, c: str, level: float) -> dict[str, Any]:
     """The paired difference B − A of one category's rate and count entered (``kind``:
-    ``""`` for all flying, ``"over_syria_"`` for the rate over Syria)."""
+    ``""`` for all flying, ``"over_syria_"`` for the rate over Syria).
+    """
     rate = paired_difference(a[f"rate_{kind}{c}"], b[f"rate_{kind}{c}"], level)
     count = paired_difference(a[f"entered_{kind}{c}"], b[f"entered_{kind}{c}"], level)
     return {

@@ -128,7 +128,8 @@ def _own_bank_allowed(
     banks: dict[tuple[str, int], shapely.Geometry],
 ) -> shapely.Geometry:
     """The side's own bank inside Syria, at least ``margin_m`` (rounded up to 1 NM) from the
-    far bank: where a moved station pattern's centre may go (cached per side and margin)."""
+    far bank: where a moved station pattern's centre may go (cached per side and margin).
+    """
     key = (side, int(np.ceil(margin_m / NM)))
     if key not in banks:
         own = zones.zone_polygon(region=OWN_REGION[side]).simplify(2000.0)
@@ -144,7 +145,8 @@ def _keep_to_bank(
     banks: dict[tuple[str, int], shapely.Geometry],
 ) -> None:
     """Move the station pattern back to the flight's own bank (inside Syria where it fits) and
-    route around the far bank."""
+    route around the far bank.
+    """
     i, j = f.plan.station
     pts = np.array(f.route, dtype=float)
     if j > i:
