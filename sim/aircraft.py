@@ -44,8 +44,10 @@ _NUMBER_FIELDS = (
     "endurance_h",
     "climb_fpm",
     "radius_km",
+    "wingspan_m",
+    "height_m",
 )
-_REQUIRED = ("side", "kind", *_NUMBER_FIELDS, "source")
+_REQUIRED = ("side", "kind", *_NUMBER_FIELDS, "source", "dimensions_source")
 _OPTIONAL = ("aliases", "aar_endurance_h")
 
 
@@ -81,6 +83,11 @@ class AircraftType:
     radius_km: float
     source: str
     aliases: tuple[str, ...] = ()
+    wingspan_m: float = 0.0
+    """Wing span (swing wings: spread), for the collision cylinder."""
+    height_m: float = 0.0
+    """Overall height (missiles: body depth), for the collision cylinder."""
+    dimensions_source: str = ""
     aar_endurance_h: float | None = None
     """Time aloft with air-to-air refuelling (None: the type does not refuel in the air)."""
 
@@ -178,14 +185,16 @@ def _parse_type(name: str, entry: object, origin: str) -> AircraftType:
         aar = _number(entry, "aar_endurance_h", where, origin)
         if aar < numbers["endurance_h"]:
             raise _fail(origin, f"{where}.aar_endurance_h", "must be >= endurance_h")
-    source = entry["source"]
-    if not isinstance(source, str) or not source.strip():
-        raise _fail(origin, f"{where}.source", "must be a non-empty string")
+    source, dims_source = entry["source"], entry["dimensions_source"]
+    for field, text in (("source", source), ("dimensions_source", dims_source)):
+        if not isinstance(text, str) or not text.strip():
+            raise _fail(origin, f"{where}.{field}", "must be a non-empty string")
     return AircraftType(
         name=name,
         side=_choice(entry["side"], SIDES, f"{where}.side", origin),
         kind=_choice(entry["kind"], KINDS, f"{where}.kind", origin),
         source=source.strip(),
+        dimensions_source=dims_source.strip(),
         aliases=_aliases(entry.get("aliases", []), f"{where}.aliases", origin),
         aar_endurance_h=aar,
         **numbers,
@@ -229,7 +238,8 @@ def parse_aircraft_table(
     --------
     >>> entry = dict(side="coalition", kind="uav", cruise_kt=200, min_alt_ft=15000,
     ...              max_alt_ft=25000, endurance_h=14, climb_fpm=1000, radius_km=1850,
-    ...              source="example")
+    ...              wingspan_m=20.1, height_m=3.8, source="example",
+    ...              dimensions_source="example")
     >>> parse_aircraft_table({"MQ-9": entry})["MQ-9"].radius_m
     1850000.0
     >>> parse_aircraft_table({"MQ-9": {**entry, "cruise_kt": -1}})

@@ -13,6 +13,8 @@ from typing import Any
 from scipy import stats
 
 from sim import exposure
+from sim.cost import mission_cost
+from sim.intervals import nested_dispersions, poisson_upper, scaled_poisson_interval
 from sim.protocol import registry
 from sim.records import RunResult
 from sim.version import __version__
@@ -56,16 +58,34 @@ def entered_counts(result: RunResult) -> dict[str, int]:
 
 
 def rates(result: RunResult, level: float = 0.95) -> dict[str, dict[str, float]]:
-    """Rate per 1,000 flight hours of entering each cylinder, with its exact interval."""
-    fh = flight_hours(result)
+    """Rate per 1,000 flight hours of entering each cylinder, with an interval honest about
+    the clustering of the day's encounters (``sim.intervals``) and a one-sided upper bound.
+
+    Per category: ``count``, ``rate``, ``ci_low``, ``ci_high`` (two-sided ``level``),
+    ``upper_95`` (one-sided 95 % upper bound, the figure to quote when ``count`` is 0) and
+    ``dispersion`` (the over-dispersion the interval allows for; 1 = Poisson).
+    """
+    return _rate_table(result, list(result.encounters), flight_hours(result), level)
+
+
+def _rate_table(
+    result: RunResult, encounters: list[Any], fh: float, level: float
+) -> dict[str, dict[str, float]]:
+    """Rates of entering each cylinder for these encounters over ``fh`` flight hours."""
+    names = [cat.name for cat in result.categories]
+    rank = {name: i for i, name in enumerate(names)}
+    pairs = [((e.a_side, e.a_id), (e.b_side, e.b_id), rank[e.category]) for e in encounters]
+    entered = [[(a, b) for a, b, r in pairs if r <= i] for i in range(len(names))]
     out = {}
-    for name, k in entered_counts(result).items():
-        lo, hi = poisson_interval(k, fh / PER_FH, level)
+    for name, cluster, k in zip(names, nested_dispersions(entered), map(len, entered), strict=True):
+        lo, hi = scaled_poisson_interval(k, fh / PER_FH, cluster.dispersion, level)
         out[name] = {
             "count": k,
             "rate": k / fh * PER_FH if fh > 0 else float("nan"),
             "ci_low": lo,
             "ci_high": hi,
+            "upper_95": poisson_upper(k, fh / PER_FH, cluster.dispersion),
+            "dispersion": round(cluster.dispersion, 6),
         }
     return out
 
@@ -74,29 +94,14 @@ def rates_over_syria(
     result: RunResult, level: float = 0.95, fh: float | None = None
 ) -> dict[str, dict[str, float]]:
     """Rate per 1,000 flight hours over Syria: encounters whose closest approach is inside
-    Syria, per hour flown inside Syria's border (with its exact interval). ``fh``: the hours
-    over Syria, if already known.
+    Syria, per hour flown inside Syria's border, with the same intervals as :func:`rates`.
+    ``fh``: the hours over Syria, if already known.
     """
     if fh is None:
         fh, _ = exposure.hours_over_syria(result)
     inside = exposure.encounters_over_syria(result)
-    names = [cat.name for cat in result.categories]
-    rank = {name: i for i, name in enumerate(names)}
-    out = {}
-    for i, name in enumerate(names):
-        k = sum(
-            1
-            for e, ok in zip(result.encounters, inside, strict=True)
-            if ok and rank[e.category] <= i
-        )
-        lo, hi = poisson_interval(k, fh / PER_FH, level)
-        out[name] = {
-            "count": k,
-            "rate": k / fh * PER_FH if fh > 0 else float("nan"),
-            "ci_low": lo,
-            "ci_high": hi,
-        }
-    return out
+    kept = [e for e, ok in zip(result.encounters, inside, strict=True) if ok]
+    return _rate_table(result, kept, fh, level)
 
 
 def sorties(result: RunResult) -> dict[str, int]:
@@ -109,6 +114,35 @@ def sorties(result: RunResult) -> dict[str, int]:
         if f.mission in ("strike", "bomber"):
             out[f"{f.side}_strike"] = out.get(f"{f.side}_strike", 0) + 1
     return dict(sorted(out.items()))
+
+
+TARGET_LEVEL_OF_SAFETY_PER_FH = 5e-9
+"""ICAO's target level of safety for en-route collision risk: 5e-9 fatal accidents per flight
+hour (ICAO Doc 9574, 2nd ed. 2002, section 2.1.4): a yardstick for ``collision.rate_per_fh``."""
+
+
+def expected_figures(result: RunResult) -> dict[str, Any]:
+    """``expected_encounters``, ``expected_rates_per_1000_fh`` and ``collision`` of a run
+    (all None when no aircraft carries a position error).
+
+    ``collision``: ``expected`` collisions, ``p_given_nmac`` (expected collisions over
+    expected encounters entering the most severe cylinder), ``rate_per_fh`` (per flight hour).
+    """
+    exp = result.expected
+    if exp is None:
+        return {"expected_encounters": None, "expected_rates_per_1000_fh": None, "collision": None}
+    fh = flight_hours(result)
+    per = PER_FH / fh if fh > 0 else float("nan")
+    return {
+        "expected_encounters": {c: exp.encounters[c] for c in exp.categories},
+        "expected_rates_per_1000_fh": {c: exp.encounters[c] * per for c in exp.categories},
+        "collision": {
+            "expected": exp.collisions,
+            "p_given_nmac": exp.p_collision_given_nmac,
+            "rate_per_fh": exp.collisions / fh if fh > 0 else float("nan"),
+            "passes_in_reach": exp.passes,
+        },
+    }
 
 
 def comms_figures(result: RunResult) -> dict[str, float]:
@@ -159,8 +193,11 @@ def summarize(
         "encounters_entered": entered_counts(result),
         "rates_per_1000_fh": rates(result),
         "rates_per_1000_fh_over_syria": rates_over_syria(result, fh=over_syria),
+        **expected_figures(result),
+        "position_errors_sampled": result.sampled,
         "comms": comms_figures(result),
         "protocol_effects": protocol_figures(result),
+        "mission_cost": mission_cost(result),
         "wall_s": wall_s,
         "version": version or __version__,
     }

@@ -128,11 +128,40 @@ class EncounterSpec(Strict):
     categories: list[CategorySpec] | None = Field(None, min_length=1)
 
 
+class UncertaintySpec(Strict):
+    """Position error of every aircraft about its planned legs (``sim.uncertainty``).
+
+    A field left out takes the default of each aircraft's kind from
+    ``sim/data/position_error.toml``; a value given applies to every aircraft.
+    """
+
+    lateral_sd_nm: float | None = Field(None, ge=0, le=50, description="cross-track sd")
+    along_track_sd_s: float | None = Field(None, ge=0, le=3600, description="timing sd")
+    vertical_sd_ft: float | None = Field(None, ge=0, le=10000, description="vertical sd")
+    sample: bool = Field(False, description="draw the errors into the flown legs")
+
+
 class SweepSpec(Strict):
     """Replications and varied paths for ``sweep``."""
 
     replications: int = Field(10, ge=1)
     vary: dict[str, list[Any]] = Field(default_factory=dict)
+
+
+class SensitivitySpec(Strict):
+    """Parameters and ranges for ``deconflict sensitivity`` (dotted path -> [low, high])."""
+
+    params: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    samples: int = Field(64, ge=2)
+    method: Literal["sobol", "morris"] = "sobol"
+
+    @field_validator("params")
+    @classmethod
+    def _ranges(cls, params: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for name, (lo, hi) in params.items():
+            if not lo < hi:
+                raise ValueError(f"{name}: low must be below high, got [{lo}, {hi}]")
+        return params
 
 
 class Scenario(Strict):
@@ -151,7 +180,9 @@ class Scenario(Strict):
     flights: list[FlightSpec] = Field(default_factory=list)
     zones: list[ZoneSpec] = Field(default_factory=list)
     encounters: EncounterSpec = EncounterSpec()
+    uncertainty: UncertaintySpec = UncertaintySpec()
     sweep: SweepSpec = SweepSpec()
+    sensitivity: SensitivitySpec = SensitivitySpec()
     path: str = Field("", description="the file it came from (for messages)")
 
     @field_validator("flights")

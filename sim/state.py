@@ -3,7 +3,10 @@
 :class:`Run` holds the clock, the detector, the recorder, the random streams and the flights;
 :class:`Flight` is one aircraft's state during the run. Mechanisms change a flight only
 through :meth:`Flight.reroute`, :meth:`Flight.hold`, :meth:`Flight.manoeuvre` and, while
-planning before anyone flies, :meth:`Flight.replan`; each of these logs what it did.
+planning before anyone flies, :meth:`Flight.replan`; each of these logs what it did, and
+records in the flight's :class:`~sim.records.FlightRecord` what it cost: the flight time it
+added to the route ahead (``extra_s``, by mechanism) and whether it moved the station a strike
+was to fly over its aim point (``aim``).
 The engine (``sim.engine``) wires a run and flies the flights; it sits above this module, as
 do the mechanisms (``sim.protocol``), so neither imports the other through here.
 """
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sim.events import NO_INFO, EventInfo, EventKind
+from sim.plans import STRIKE_MISSIONS, path_s
 from sim.records import FlightRecord, Recorder
 
 if TYPE_CHECKING:
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     from sim.plans import FlightPlan, Point
     from sim.protocol.spec import ProtocolBase
     from sim.streams import Streams
+    from sim.uncertainty import ErrorModel
 
 __all__ = ["CORE_EVENTS", "Flight", "Hold", "Manoeuvre", "Reroute", "Run"]
 
@@ -76,6 +81,19 @@ class Flight:
     position: Point | None = None
     leg: Leg | None = None
     process: simpy.Process | None = None
+    legs_started: int = 0
+    """Legs begun so far (numbers the position-error draws of each leg)."""
+    station: frozenset[tuple[float, float]] = field(init=False, repr=False)
+    """Where the planned station points are (ground positions), to tell when one is moved."""
+    station_due_s: float = field(init=False, repr=False)
+    """When the plan as made reaches its station."""
+
+    def __post_init__(self) -> None:
+        i, j = self.plan.station
+        pts = self.plan.points
+        self.station = frozenset((p[0], p[1]) for p in pts[i:j])
+        self.station_due_s = self.plan.depart_s + path_s(pts[: i + 1], self.plan.speed_mps)
+        self.record.planned_s = path_s(pts, self.plan.speed_mps)
 
     @property
     def id(self) -> str:
@@ -105,10 +123,13 @@ class Flight:
 
     # -- the ways to change a flight ---------------------------------------------------------
 
-    def replan(self, points: Sequence[Point]) -> None:
-        """Before take-off: replace the planned waypoints (a planning choice; nothing logged)."""
+    def replan(self, points: Sequence[Point], by: str = "planning") -> None:
+        """Before take-off: replace the planned waypoints (a planning choice; nothing logged
+        but its cost, charged to ``by``).
+        """
         if self.airborne or self.landed:
             raise RuntimeError(f"{self.id}: replan is for flights not yet flying")
+        self._account(list(points), by)
         self.route = list(points)
 
     def reroute(self, ahead: Sequence[Point], by: str, key: str, t_s: float | None = None) -> None:
@@ -116,8 +137,10 @@ class Flight:
         self.record.rerouted = True
         self.run.emit("reroute", self.side, self.id, info=Reroute(by, key), t_s=t_s)
         if self.airborne:
+            self._account([self.where(self.run.env.now), *ahead], by)
             self._turn(list(ahead))
         else:
+            self._account([self.route[0], *ahead], by)
             self.route = [self.route[0], *ahead]
 
     def hold(self, until_s: float, by: str, key: str) -> None:
@@ -140,7 +163,40 @@ class Flight:
         self.record.manoeuvres += 1
         info = Manoeuvre(rule, dz_m, turn_deg)
         self.run.emit("manoeuvre", self.side, self.id, other_id, info=info)
+        self._account([self.where(self.run.env.now), *ahead], rule)
         self._turn(list(ahead))
+
+    def arrive(self) -> Point:
+        """The flight reaches the next waypoint of its route (the engine calls this)."""
+        self.position = self.route.pop(0)
+        if (self.position[0], self.position[1]) in self.station:
+            self.record.station_reached = True
+        return self.position
+
+    def settle_aim(self, end_s: float) -> None:
+        """At the end of the run, say what became of a strike sortie's aim point."""
+        if self.plan.mission not in STRIKE_MISSIONS or self.plan.kind == "missile":
+            return
+        r = self.record
+        if r.station_moved:
+            r.aim = "displaced"
+        elif r.station_reached:
+            r.aim = "reached"
+        else:
+            r.aim = "dropped" if self.station_due_s < end_s else "after_end"
+
+    def _account(self, new: list[Point], by: str) -> None:
+        """Record what replacing the path ahead (from where the flight is, or its take-off
+        point) with ``new`` costs: flight time added, and station points moved away.
+        """
+        here = new[0]
+        old = [here, *self.route] if self.airborne else list(self.route)
+        added = path_s(new, self.plan.speed_mps) - path_s(old, self.plan.speed_mps)
+        self.record.extra_s += added
+        self.record.extra_by[by] = self.record.extra_by.get(by, 0.0) + added
+        ahead = {(p[0], p[1]) for p in old[1:]} & self.station
+        if ahead - {(p[0], p[1]) for p in new}:
+            self.record.station_moved = True
 
     def _turn(self, ahead: list[Point]) -> None:
         """Replace the waypoints ahead and wake the flight so it turns now."""
@@ -157,7 +213,9 @@ class Run:
     """What the processes of one run share: the clock, the detector, the recorder, the streams.
 
     ``services`` holds what one mechanism offers others (a hotline, the conflict watch), by
-    name; ``on_leg`` the hooks called when a flight starts a leg.
+    name; ``on_leg`` the hooks called when a flight starts a leg. ``position_error``, when
+    set, shifts each leg the detector sees by a drawn error (the flights, and so every
+    mechanism, keep the planned leg).
     """
 
     env: simpy.Environment
@@ -170,6 +228,9 @@ class Run:
     legs: list[tuple[str, Leg]] = field(default_factory=list)
     on_leg: list[Callable[[Flight], None]] = field(default_factory=list)
     services: dict[str, Any] = field(default_factory=dict)
+    position_error: ErrorModel | None = None
+    leg_offsets: list[tuple[float, float, float]] = field(default_factory=list)
+    """With ``position_error``: the drawn displacement of each leg of ``legs``, in order."""
 
     def add_flight(self, plan: FlightPlan) -> Flight:
         """Register a planned flight (not yet flying)."""

@@ -98,6 +98,9 @@ class Encounter:
     lon: float
     x_m: float
     y_m: float
+    p_nmac: float = math.nan
+    """Probability of entering the most severe cylinder under the position-error model
+    (NaN when the run has no error model)."""
 
 
 ENCOUNTER_COLUMNS = (
@@ -113,6 +116,7 @@ ENCOUNTER_COLUMNS = (
     "vertical_at_cpa_m",
     "lat",
     "lon",
+    "p_nmac",
 )
 
 

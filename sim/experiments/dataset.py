@@ -25,7 +25,7 @@ _ARROW = {
     "string": pa.string(),
     "json": pa.string(),
 }
-_NULL_WHEN_ABSENT = ("n_", "entered_", "rate_")
+_NULL_WHEN_ABSENT = ("n_", "entered_", "rate_", "expected_", "collision_")
 
 
 def run_schema(plan: SweepPlan) -> pa.Schema:

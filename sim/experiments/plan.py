@@ -225,8 +225,10 @@ class SweepPlan:
 
 
 def _scenario_identity(scenario: Scenario) -> dict[str, Any]:
-    """What a run depends on: the resolved scenario without its file path and sweep table."""
-    return scenario.model_dump(mode="json", exclude={"path", "sweep"})
+    """What a run depends on: the resolved scenario without its file path and the tables of
+    experiments (``sweep``, ``sensitivity``).
+    """
+    return scenario.model_dump(mode="json", exclude={"path", "sweep", "sensitivity"})
 
 
 def plan_sweep(
@@ -316,7 +318,9 @@ def _check_paths(vary: Mapping[str, Any]) -> None:
                 "--vary seed: replications have their own seeds; "
                 "set the base seed with --set seed=N instead"
             )
-        elif path in _RESERVED or path.startswith(("n_", "entered_", "rate_", "comms_", "effect_")):
+        elif path in _RESERVED or path.startswith(
+            ("n_", "entered_", "rate_", "comms_", "effect_", "expected_", "collision_")
+        ):
             problems.append(f"--vary {path}: clashes with a result column name")
     if problems:
         raise InputError(problems)

@@ -28,6 +28,9 @@ _GROUPS = {
     "encounters_entered": "entered_",
     "comms": "comms_",
     "protocol_effects": "effect_",
+    "expected_encounters": "expected_",
+    "expected_rates_per_1000_fh": "expected_rate_",
+    "collision": "collision_",
 }
 """Summary tables of figures and their column prefixes; other tables use ``<name>_``."""
 
@@ -39,7 +42,9 @@ def flatten_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
 
     ``flights``, ``missiles``, ``flight_hours``; per category ``n_<c>`` (graded),
     ``entered_<c>`` and ``rate_<c>`` (per 1,000 flight hours), ``entered_over_syria_<c>`` and
-    ``rate_over_syria_<c>`` (over Syria, per 1,000 flight hours over Syria); ``comms_<name>`` and
+    ``rate_over_syria_<c>`` (over Syria, per 1,000 flight hours over Syria); under a
+    position-error model ``expected_<c>``, ``expected_rate_<c>`` and ``collision_<name>``;
+    ``comms_<name>`` and
     ``effect_<name>`` (what the protocol did); any other table of numbers as
     ``<table>_<name>``; ``wall_s`` last.
     """

@@ -161,7 +161,7 @@ def _keep_to_bank(
             else:
                 target = nearest_points(allowed, aim)[0]
             pts[i:j, :2] += np.array([target.x - aim.x, target.y - aim.y])
-            f.replan([tuple(p) for p in pts])
+            f.replan([tuple(p) for p in pts], by="deconfliction_line")
     if not shapely.intersects(shapely.LineString(pts[:, :2]), far):
         return
     if f.side not in routers:
@@ -169,7 +169,8 @@ def _keep_to_bank(
     router = routers[f.side]
     if shapely.contains_xy(router.area, *f.route[0][:2]):
         return  # based on the far bank (or too close to it): nothing to route around
-    f.replan([f.route[0], *detour(f.route[0], f.route[1:], [far], setback_m, router=router)])
+    route = detour(f.route[0], f.route[1:], [far], setback_m, router=router)
+    f.replan([f.route[0], *route], by="deconfliction_line")
 
 
 def _notify_crossing(
