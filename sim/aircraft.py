@@ -48,7 +48,7 @@ _NUMBER_FIELDS = (
     "height_m",
 )
 _REQUIRED = ("side", "kind", *_NUMBER_FIELDS, "source", "dimensions_source")
-_OPTIONAL = ("aliases",)
+_OPTIONAL = ("aliases", "aar_endurance_h")
 
 
 class AircraftTableError(ValueError):
@@ -88,6 +88,8 @@ class AircraftType:
     height_m: float = 0.0
     """Overall height (missiles: body depth), for the collision cylinder."""
     dimensions_source: str = ""
+    aar_endurance_h: float | None = None
+    """Time aloft with air-to-air refuelling (None: the type does not refuel in the air)."""
 
     @property
     def cruise_mps(self) -> float:
@@ -113,6 +115,11 @@ class AircraftType:
     def endurance_s(self) -> float:
         """Time aloft on a typical sortie (or a missile's flight-time budget), s."""
         return self.endurance_h * H
+
+    @property
+    def aar_endurance_s(self) -> float | None:
+        """Time aloft with air refuelling, s (None if the type does not refuel in the air)."""
+        return None if self.aar_endurance_h is None else self.aar_endurance_h * H
 
     @property
     def radius_m(self) -> float:
@@ -173,6 +180,11 @@ def _parse_type(name: str, entry: object, origin: str) -> AircraftType:
             f"{where}.max_alt_ft",
             f"must be above min_alt_ft ({numbers['min_alt_ft']:g}), got {numbers['max_alt_ft']:g}",
         )
+    aar = None
+    if "aar_endurance_h" in entry:
+        aar = _number(entry, "aar_endurance_h", where, origin)
+        if aar < numbers["endurance_h"]:
+            raise _fail(origin, f"{where}.aar_endurance_h", "must be >= endurance_h")
     source, dims_source = entry["source"], entry["dimensions_source"]
     for field, text in (("source", source), ("dimensions_source", dims_source)):
         if not isinstance(text, str) or not text.strip():
@@ -184,6 +196,7 @@ def _parse_type(name: str, entry: object, origin: str) -> AircraftType:
         source=source.strip(),
         dimensions_source=dims_source.strip(),
         aliases=_aliases(entry.get("aliases", []), f"{where}.aliases", origin),
+        aar_endurance_h=aar,
         **numbers,
     )
 

@@ -123,33 +123,34 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
     title = (
         f"{scen.name}: {scen.title}\nprotocol {summary['protocol']}, seed {summary['seed']}, "
         f"{summary['duration_h']:g} h, {summary['flights']} flights, "
-        f"{summary['flight_hours']:.1f} flight hours"
+        f"{summary['flight_hours']:.1f} flight hours, "
+        f"{summary.get('flight_hours_over_syria', float('nan')):.1f} over Syria"
     )
     t = Table(title=title, title_justify="left")
-    t.add_column("category")
+    t.add_column("category", no_wrap=True)
     t.add_column("graded", justify="right")
     t.add_column("entered", justify="right")
-    t.add_column("rate / 1,000 fh", justify="right")
-    t.add_column("95 % interval", justify="right")
+    t.add_column("rate / 1,000 fh [95 %]", justify="right")
+    over = summary.get("rates_per_1000_fh_over_syria", {})
+    if over:
+        t.add_column("in Syria", justify="right")
+        t.add_column("over Syria [95 %]", justify="right")
     expected = summary.get("expected_encounters")
     if expected is not None:
         t.add_column("expected rate", justify="right")
     for name, r in summary["rates_per_1000_fh"].items():
-        interval = f"{r['ci_low']:.2f} - {r['ci_high']:.2f}"
-        cells = [
-            name,
-            str(summary["encounters"][name]),
-            str(r["count"]),
-            f"{r['rate']:.2f}",
-            tables.none_seen(1, r["upper_95"]) if r["count"] == 0 else interval,
-        ]
+        cells = [name, str(summary["encounters"][name]), str(r["count"]), _rate_cell(r)]
+        if over:
+            cells += [str(over[name]["count"]), _rate_cell(over[name])]
         if expected is not None:
             cells.append(tables.small(summary["expected_rates_per_1000_fh"][name]))
         t.add_row(*cells)
     t.caption = (
         "graded: encounters whose most severe cylinder is this one; entered: this one "
-        "or worse (the rate counts these); interval: exact, widened for encounters that "
-        "cluster by pair and aircraft; none seen: one-sided 95 % upper bound"
+        "or worse (the rate counts these); in Syria: entered with the closest approach inside "
+        "Syria; over Syria: their rate per 1,000 flight hours inside Syria's border; "
+        "intervals: exact, widened for encounters that cluster by pair and aircraft; "
+        "none seen: one-sided 95 % upper bound"
     )
     if expected is not None:
         col = summary["collision"]
@@ -338,6 +339,13 @@ def _runs_bar(label: str, out: Path | None) -> Iterator[Any]:
                 f"[red]error:[/red] {exc}; finished runs are saved{resume}", highlight=False
             )
             raise typer.Exit(1) from None
+
+
+def _rate_cell(r: dict[str, Any]) -> str:
+    """``rate [low-high]`` of one rate entry, or its upper bound when none was seen."""
+    if r["count"] == 0:
+        return tables.none_seen(1, r["upper_95"])
+    return f"{r['rate']:.2f} [{r['ci_low']:.2f}-{r['ci_high']:.2f}]"
 
 
 CORE_ROWS = (

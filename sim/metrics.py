@@ -12,6 +12,7 @@ from typing import Any
 
 from scipy import stats
 
+from sim import exposure
 from sim.cost import mission_cost
 from sim.intervals import nested_dispersions, poisson_upper, scaled_poisson_interval
 from sim.protocol import registry
@@ -64,10 +65,16 @@ def rates(result: RunResult, level: float = 0.95) -> dict[str, dict[str, float]]
     ``upper_95`` (one-sided 95 % upper bound, the figure to quote when ``count`` is 0) and
     ``dispersion`` (the over-dispersion the interval allows for; 1 = Poisson).
     """
-    fh = flight_hours(result)
+    return _rate_table(result, list(result.encounters), flight_hours(result), level)
+
+
+def _rate_table(
+    result: RunResult, encounters: list[Any], fh: float, level: float
+) -> dict[str, dict[str, float]]:
+    """Rates of entering each cylinder for these encounters over ``fh`` flight hours."""
     names = [cat.name for cat in result.categories]
     rank = {name: i for i, name in enumerate(names)}
-    pairs = [((e.a_side, e.a_id), (e.b_side, e.b_id), rank[e.category]) for e in result.encounters]
+    pairs = [((e.a_side, e.a_id), (e.b_side, e.b_id), rank[e.category]) for e in encounters]
     entered = [[(a, b) for a, b, r in pairs if r <= i] for i in range(len(names))]
     out = {}
     for name, cluster, k in zip(names, nested_dispersions(entered), map(len, entered), strict=True):
@@ -81,6 +88,32 @@ def rates(result: RunResult, level: float = 0.95) -> dict[str, dict[str, float]]
             "dispersion": round(cluster.dispersion, 6),
         }
     return out
+
+
+def rates_over_syria(
+    result: RunResult, level: float = 0.95, fh: float | None = None
+) -> dict[str, dict[str, float]]:
+    """Rate per 1,000 flight hours over Syria: encounters whose closest approach is inside
+    Syria, per hour flown inside Syria's border, with the same intervals as :func:`rates`.
+    ``fh``: the hours over Syria, if already known.
+    """
+    if fh is None:
+        fh, _ = exposure.hours_over_syria(result)
+    inside = exposure.encounters_over_syria(result)
+    kept = [e for e, ok in zip(result.encounters, inside, strict=True) if ok]
+    return _rate_table(result, kept, fh, level)
+
+
+def sorties(result: RunResult) -> dict[str, int]:
+    """Aircraft flights per side, and strike-type sorties (strike, bomber) per side."""
+    out: dict[str, int] = {}
+    for f in result.flights:
+        if f.kind == "missile":
+            continue
+        out[f.side] = out.get(f.side, 0) + 1
+        if f.mission in ("strike", "bomber"):
+            out[f"{f.side}_strike"] = out.get(f"{f.side}_strike", 0) + 1
+    return dict(sorted(out.items()))
 
 
 TARGET_LEVEL_OF_SAFETY_PER_FH = 5e-9
@@ -143,6 +176,7 @@ def summarize(
 ) -> dict[str, Any]:
     """The content of ``summary.json`` for one run."""
     flights = [f for f in result.flights if f.kind != "missile"]
+    over_syria, by_side = exposure.hours_over_syria(result)
     return {
         "scenario": result.scenario,
         "protocol": result.protocol,
@@ -152,9 +186,13 @@ def summarize(
         "flights": len(flights),
         "missiles": len(result.flights) - len(flights),
         "flight_hours": round(flight_hours(result), 6),
+        "flight_hours_over_syria": round(over_syria, 6),
+        "flight_hours_over_syria_by_side": {k: round(v, 6) for k, v in by_side.items()},
+        "sorties": sorties(result),
         "encounters": graded_counts(result),
         "encounters_entered": entered_counts(result),
         "rates_per_1000_fh": rates(result),
+        "rates_per_1000_fh_over_syria": rates_over_syria(result, fh=over_syria),
         **expected_figures(result),
         "position_errors_sampled": result.sampled,
         "comms": comms_figures(result),

@@ -77,7 +77,21 @@ class SortieStream(Strict):
     )
     from_h: float = Field(0.0, ge=0, description="first hour of the day this stream flies")
     to_h: float = Field(24.0, gt=0, description="last hour of the day this stream flies")
-    salvo: int = Field(1, ge=1, description="missiles per launch (cruise_missile) or ship count")
+    salvo: int = Field(
+        1, ge=1, description="missiles per launch (cruise_missile) or per aircraft (weapon)"
+    )
+    tempo: Literal["poisson", "fixed"] = Field(
+        "poisson", description="poisson: a Poisson count; fixed: exactly per_day × scale a day"
+    )
+    corridor: str | None = Field(None, description="route to Syria; default: the base's corridor")
+    weapon: str | None = Field(None, description="stand-off missile type each aircraft launches")
+    launch_point: str | None = Field(None, description="place where the weapon is launched")
+    aim_points: int | None = Field(
+        None, ge=1, description="distinct aim points the sorties (or missiles) share"
+    )
+    refuel: bool | None = Field(
+        None, description="air-to-air refuelling at a tanker track; default: when needed"
+    )
 
     @model_validator(mode="after")
     def _window(self) -> SortieStream:
@@ -85,6 +99,10 @@ class SortieStream(Strict):
             raise ValueError(f"to_h must be > from_h, got from_h={self.from_h}, to_h={self.to_h}")
         if self.alt_ft is not None and self.alt_ft[0] > self.alt_ft[1]:
             raise ValueError("alt_ft must be [low, high] with low <= high")
+        if (self.weapon is None) != (self.launch_point is None):
+            raise ValueError("weapon and launch_point go together: give both or neither")
+        if self.weapon is not None and self.mission != "bomber":
+            raise ValueError(f"weapon needs mission = 'bomber', got {self.mission!r}")
         return self
 
 
@@ -236,6 +254,11 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def _build(raw: dict[str, Any], overrides: dict[str, Any], path: Path) -> Scenario:
+    """Validate a raw scenario, reporting every problem of the file at once: its fields, its
+    protocol (name and fields), and its references (places, types, corridors, dates).
+    """
+    from sim.checks import reference_problems
+
     raw = copy.deepcopy(raw)
     file_overrides = raw.pop("protocol_overrides", {}) or {}
     if not isinstance(file_overrides, dict):
@@ -249,54 +272,43 @@ def _build(raw: dict[str, Any], overrides: dict[str, Any], path: Path) -> Scenar
         raw["protocol"] = overrides["protocol"]
     for key, value in scen_over.items():
         set_path(raw, key, value, path)
-    raw["protocol"] = _protocol_raw(raw.get("protocol", "none"), path)
-    for key, value in proto_over.items():
-        set_path(raw, key, value, path)
-    raw["path"] = str(path)
     problems: list[str] = []
     try:
+        raw["protocol"] = _protocol_raw(raw.get("protocol", "none"), path)
+        for key, value in proto_over.items():
+            set_path(raw, key, value, path)
         raw["protocol"] = registry.build_protocol(raw["protocol"])
+    except InputError as exc:
+        problems += exc.problems
+        raw["protocol"] = None
     except ValidationError as exc:
         problems += _messages(exc, path, prefix=("protocol",))
         raw["protocol"] = None
+    raw["path"] = str(path)
+    scenario = None
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         problems += [
             m for m in _messages(exc, path) if raw["protocol"] is not None or ": protocol:" not in m
         ]
+    problems += reference_problems(raw, path)
+    if scenario is not None:
+        problems += model_problems(scenario, path)
     if problems:
-        raise InputError(problems)
-    problems = reference_problems(scenario, path)
-    if problems:
-        raise InputError(problems)
+        raise InputError(list(dict.fromkeys(problems)))
+    assert scenario is not None
     return scenario
 
 
-def reference_problems(s: Scenario, path: Path) -> list[str]:
-    """Names that must exist in the package data: places, aircraft types, zone shapes."""
-    from sim import aircraft, places
-
+def model_problems(s: Scenario, path: Path) -> list[str]:
+    """Checks that need the validated model: zone shapes and the protocol's own names."""
     out: list[str] = []
-
-    def check(field: str, fn: Any, *args: Any, **kwargs: Any) -> None:
-        try:
-            fn(*args, **kwargs)
-        except (LookupError, ValueError) as exc:
-            out.append(f"{path}: {field}: {exc}")
-
-    for i, st in enumerate(s.traffic.sorties):
-        check(f"traffic.sorties[{i}].base", places.find_place, st.base)
-        check(f"traffic.sorties[{i}].type", aircraft.find_type, st.type)
-        for j, target in enumerate(st.targets):
-            check(f"traffic.sorties[{i}].targets[{j}]", places.find_place, target)
-    for i, f in enumerate(s.flights):
-        check(f"flights[{i}].type", aircraft.find_type, f.type)
-        for j, wp in enumerate(f.route):
-            if wp.place is not None:
-                check(f"flights[{i}].route[{j}].place", places.find_place, wp.place)
     for i, z in enumerate(s.zones):
-        check(f"zones[{i}]", z.geometry)
+        try:
+            z.geometry()
+        except (LookupError, ValueError) as exc:
+            out.append(f"{path}: zones[{i}]: {exc}")
     out += [f"{path}: protocol.{p}" for p in registry.problems(s.protocol)]
     return out
 
@@ -348,9 +360,10 @@ def find_protocol(ref: str, scenario_path: Path | None = None) -> Path:
         if c.is_file():
             return c
     where = scenario_path or "<command line>"
-    raise InputError(
-        f"{where}: protocol: no protocol file found for {ref!r} (looked for {candidates[0]})"
-    )
+    known = sorted({p.stem for c in candidates for p in c.parent.glob("*.toml")})
+    close = difflib.get_close_matches(ref, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f" (looked for {candidates[0]})"
+    raise InputError(f"{where}: protocol: no protocol file found for {ref!r}{hint}")
 
 
 def load_protocol(ref: str | Path) -> ProtocolBase:

@@ -152,7 +152,9 @@ def compare_table(report: dict[str, Any]) -> Table:
     change = f"n to detect {report['change']:.0%} change"
     for col in ("rate A", "rate B", "B - A [95 %]", "sig.", "count A", "count B", change):
         t.add_column(col, justify="right", no_wrap=col.startswith("B"))
-    for name, c in report["categories"].items():
+    rows = list(report["categories"].items())
+    rows += [(f"{k} (over Syria)", c) for k, c in report.get("categories_over_syria", {}).items()]
+    for name, c in rows:
         counts = c["counts"]
         rate_a = none_seen(n, c["a_upper_95"]) if counts["total_a"] == 0 else _num(c["mean_a"])
         rate_b = none_seen(n, c["b_upper_95"]) if counts["total_b"] == 0 else _num(c["mean_b"])
@@ -180,7 +182,8 @@ def compare_table(report: dict[str, Any]) -> Table:
             sig = "yes" if e["significant"] else "no"
             t.add_row(f"{name} (expected)", small(e["mean_a"]), small(e["mean_b"]), diff, sig)
     t.caption = (
-        "rates per 1,000 flight hours; sig.: the interval excludes 0; counts: encounters "
+        "rates per 1,000 flight hours (over Syria: encounters inside Syria per 1,000 flight "
+        "hours inside Syria's border); sig.: the interval excludes 0; counts: encounters "
         "entering the cylinder; n to detect: paired replications for 80 % power, from the "
         "spread seen; with none in either arm the interval spans both upper bounds"
     )

@@ -143,7 +143,8 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     run_dir, whole, six = tmp / "run", tmp / "day.html", tmp / "six.html"
     runner = CliRunner()
     for args in (
-        ["run", "scenarios/mou-2015.toml", "--out", str(run_dir)],
+        # seed 4: a day of the default scenario with several encounters to click on
+        ["run", "scenarios/mou-2015.toml", "--seed", "4", "--out", str(run_dir)],
         ["replay", str(run_dir), "--out", str(whole)],
         ["replay", str(run_dir), "--out", str(six), "--from", "00:00", "--to", "06:00"],
     ):

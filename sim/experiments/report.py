@@ -69,11 +69,15 @@ def summarize_points(
     return pd.DataFrame(out)
 
 
-def _dispersion(sub: pd.DataFrame, c: str, widest: str) -> float:
-    """Between-day over-dispersion of a category, at least that of the widest category."""
-    fh = sub["flight_hours"].to_numpy(dtype=float)
-    own = day_dispersion(sub[f"entered_{c}"].to_numpy(dtype=float), fh)
-    return max(own, day_dispersion(sub[f"entered_{widest}"].to_numpy(dtype=float), fh))
+def _dispersion(
+    sub: pd.DataFrame, c: str, widest: str, kind: str = "", hours: str = "flight_hours"
+) -> float:
+    """Between-day over-dispersion of a category, at least that of the widest category
+    (``kind = "over_syria_"``, ``hours = "flight_hours_over_syria"``: over Syria).
+    """
+    fh = sub[hours].to_numpy(dtype=float)
+    own = day_dispersion(sub[f"entered_{kind}{c}"].to_numpy(dtype=float), fh)
+    return max(own, day_dispersion(sub[f"entered_{kind}{widest}"].to_numpy(dtype=float), fh))
 
 
 def _category_summary(
@@ -127,8 +131,9 @@ def write_summary(summary: pd.DataFrame, out: str | Path) -> Path:
 def compare_report(
     runs: pd.DataFrame, plan: SweepPlan, level: float = 0.95, change: float = CHANGE
 ) -> dict[str, Any]:
-    """Paired differences B − A per category, of the rate and of the count entered, and of
-    what the protocol cost (``mission_cost``).
+    """Paired differences B − A per category, of the rate and of the count entered, per 1,000
+    flight hours (``categories``) and per 1,000 flight hours over Syria
+    (``categories_over_syria``), and of what the protocol cost (``mission_cost``).
 
     ``significant`` is true when the ``level`` interval of the mean difference excludes 0.
     Every category has ``a_upper_95`` and ``b_upper_95``: one-sided 95 % upper bounds on each
@@ -157,6 +162,14 @@ def compare_report(
         if expected is not None:
             cats[c]["expected"] = expected
     collision = _paired_column(a, b, "collision_rate_per_fh", level)
+    over = {}
+    if all(f"rate_over_syria_{c}" in runs for c in plan.categories):
+        over = {
+            c: _compare_category(
+                a, b, c, widest, level, change, "over_syria_", "flight_hours_over_syria"
+            )
+            for c in plan.categories
+        }
     return {
         "a": _describe(plan.points[0].scenario),
         "b": _describe(plan.points[1].scenario),
@@ -169,40 +182,68 @@ def compare_report(
             "mean_a": float(a["flight_hours"].mean()),
             "mean_b": float(b["flight_hours"].mean()),
         },
+        **(
+            {
+                "flight_hours_over_syria": {
+                    "mean_a": float(a["flight_hours_over_syria"].mean()),
+                    "mean_b": float(b["flight_hours_over_syria"].mean()),
+                }
+            }
+            if "flight_hours_over_syria" in runs
+            else {}
+        ),
         "categories": cats,
+        "categories_over_syria": over,
         "mission_cost": cost,
         **({"collision": collision} if collision is not None else {}),
     }
 
 
 def _compare_category(
-    a: pd.DataFrame, b: pd.DataFrame, c: str, widest: str, level: float, change: float
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    c: str,
+    widest: str,
+    level: float,
+    change: float,
+    kind: str = "",
+    hours: str = "flight_hours",
 ) -> dict[str, Any]:
-    rate = paired_difference(a[f"rate_{c}"], b[f"rate_{c}"], level)
-    count = paired_difference(a[f"entered_{c}"], b[f"entered_{c}"], level)
-    total_a, total_b = int(a[f"entered_{c}"].sum()), int(b[f"entered_{c}"].sum())
+    """One category's paired differences (``kind``/``hours``: of the rate over Syria)."""
+    rate = paired_difference(a[f"rate_{kind}{c}"], b[f"rate_{kind}{c}"], level)
+    count = paired_difference(a[f"entered_{kind}{c}"], b[f"entered_{kind}{c}"], level)
+    total_a, total_b = int(a[f"entered_{kind}{c}"].sum()), int(b[f"entered_{kind}{c}"].sum())
+    need = compare_replications(a[f"rate_{kind}{c}"], b[f"rate_{kind}{c}"], change)
     out = {
         **_diff_fields(rate.as_dict()),
-        "a_upper_95": _upper(a, c, widest),
-        "b_upper_95": _upper(b, c, widest),
-        "replications_needed": compare_replications(a[f"rate_{c}"], b[f"rate_{c}"], change),
+        "a_upper_95": _upper(a, c, widest, kind=kind, hours=hours),
+        "b_upper_95": _upper(b, c, widest, kind=kind, hours=hours),
+        "replications_needed": need,
         "counts": {**_diff_fields(count.as_dict()), "total_a": total_a, "total_b": total_b},
     }
     if total_a == 0 and total_b == 0:
         each = 1 - (1 - level) / 2
         out.update(
-            ci_low=-_upper(a, c, widest, each),
-            ci_high=_upper(b, c, widest, each),
+            ci_low=-_upper(a, c, widest, each, kind, hours),
+            ci_high=_upper(b, c, widest, each, kind, hours),
             p_value=None,
             significant=False,
         )
     return out
 
 
-def _upper(arm: pd.DataFrame, c: str, widest: str, level: float = 0.95) -> float:
-    fh = arm["flight_hours"].to_numpy(dtype=float)
-    counts = arm[f"entered_{c}"].to_numpy(dtype=float)
-    return pooled_upper(counts, fh, dispersion=_dispersion(arm, c, widest), level=level)
+def _upper(
+    arm: pd.DataFrame,
+    c: str,
+    widest: str,
+    level: float = 0.95,
+    kind: str = "",
+    hours: str = "flight_hours",
+) -> float:
+    fh = arm[hours].to_numpy(dtype=float)
+    counts = arm[f"entered_{kind}{c}"].to_numpy(dtype=float)
+    phi = _dispersion(arm, c, widest, kind, hours)
+    return pooled_upper(counts, fh, dispersion=phi, level=level)
 
 
 def _paired_column(
