@@ -8,7 +8,6 @@ derived), K (handbook value, unchecked) or A (modelling assumption).
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import math
@@ -18,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
-from sim.names import UnknownNameError, normalise
+from sim.names import NameIndex, UnknownNameError, normalise
 from sim.units import FT, KT, MIN, H
 
 __all__ = [
@@ -45,9 +44,11 @@ _NUMBER_FIELDS = (
     "endurance_h",
     "climb_fpm",
     "radius_km",
+    "wingspan_m",
+    "height_m",
 )
-_REQUIRED = ("side", "kind", *_NUMBER_FIELDS, "source")
-_OPTIONAL = ("aliases",)
+_REQUIRED = ("side", "kind", *_NUMBER_FIELDS, "source", "dimensions_source")
+_OPTIONAL = ("aliases", "aar_endurance_h")
 
 
 class AircraftTableError(ValueError):
@@ -82,6 +83,13 @@ class AircraftType:
     radius_km: float
     source: str
     aliases: tuple[str, ...] = ()
+    wingspan_m: float = 0.0
+    """Wing span (swing wings: spread), for the collision cylinder."""
+    height_m: float = 0.0
+    """Overall height (missiles: body depth), for the collision cylinder."""
+    dimensions_source: str = ""
+    aar_endurance_h: float | None = None
+    """Time aloft with air-to-air refuelling (None: the type does not refuel in the air)."""
 
     @property
     def cruise_mps(self) -> float:
@@ -107,6 +115,11 @@ class AircraftType:
     def endurance_s(self) -> float:
         """Time aloft on a typical sortie (or a missile's flight-time budget), s."""
         return self.endurance_h * H
+
+    @property
+    def aar_endurance_s(self) -> float | None:
+        """Time aloft with air refuelling, s (None if the type does not refuel in the air)."""
+        return None if self.aar_endurance_h is None else self.aar_endurance_h * H
 
     @property
     def radius_m(self) -> float:
@@ -167,15 +180,23 @@ def _parse_type(name: str, entry: object, origin: str) -> AircraftType:
             f"{where}.max_alt_ft",
             f"must be above min_alt_ft ({numbers['min_alt_ft']:g}), got {numbers['max_alt_ft']:g}",
         )
-    source = entry["source"]
-    if not isinstance(source, str) or not source.strip():
-        raise _fail(origin, f"{where}.source", "must be a non-empty string")
+    aar = None
+    if "aar_endurance_h" in entry:
+        aar = _number(entry, "aar_endurance_h", where, origin)
+        if aar < numbers["endurance_h"]:
+            raise _fail(origin, f"{where}.aar_endurance_h", "must be >= endurance_h")
+    source, dims_source = entry["source"], entry["dimensions_source"]
+    for field, text in (("source", source), ("dimensions_source", dims_source)):
+        if not isinstance(text, str) or not text.strip():
+            raise _fail(origin, f"{where}.{field}", "must be a non-empty string")
     return AircraftType(
         name=name,
         side=_choice(entry["side"], SIDES, f"{where}.side", origin),
         kind=_choice(entry["kind"], KINDS, f"{where}.kind", origin),
         source=source.strip(),
+        dimensions_source=dims_source.strip(),
         aliases=_aliases(entry.get("aliases", []), f"{where}.aliases", origin),
+        aar_endurance_h=aar,
         **numbers,
     )
 
@@ -217,7 +238,8 @@ def parse_aircraft_table(
     --------
     >>> entry = dict(side="coalition", kind="uav", cruise_kt=200, min_alt_ft=15000,
     ...              max_alt_ft=25000, endurance_h=14, climb_fpm=1000, radius_km=1850,
-    ...              source="example")
+    ...              wingspan_m=20.1, height_m=3.8, source="example",
+    ...              dimensions_source="example")
     >>> parse_aircraft_table({"MQ-9": entry})["MQ-9"].radius_m
     1850000.0
     >>> parse_aircraft_table({"MQ-9": {**entry, "cruise_kt": -1}})
@@ -239,13 +261,8 @@ def _type_table() -> tuple[AircraftType, ...]:
 
 
 @functools.cache
-def _type_index() -> dict[str, tuple[str, str]]:
-    """Normalised name or alias -> (label as written, canonical name)."""
-    index: dict[str, tuple[str, str]] = {}
-    for kind in _type_table():
-        for label in (kind.name, *kind.aliases):
-            index.setdefault(normalise(label), (label, kind.name))
-    return index
+def _type_index() -> NameIndex:
+    return NameIndex.build("aircraft type", ((t.name, t.aliases) for t in _type_table()))
 
 
 def aircraft_types() -> dict[str, AircraftType]:
@@ -258,19 +275,6 @@ def aircraft_types() -> dict[str, AircraftType]:
     ('russia', 'support')
     """
     return {kind.name: kind for kind in _type_table()}
-
-
-def _suggest(name: str, limit: int = 3) -> tuple[str, ...]:
-    index = _type_index()
-    keys = difflib.get_close_matches(normalise(name), index, n=12, cutoff=0.6)
-    labels: list[str] = []
-    seen: set[str] = set()
-    for key in keys:
-        label, canonical = index[key]
-        if canonical not in seen:
-            seen.add(canonical)
-            labels.append(label)
-    return tuple(labels[:limit])
 
 
 def find_type(name: str) -> AircraftType:
@@ -295,7 +299,8 @@ def find_type(name: str) -> AircraftType:
     ...
     sim.aircraft.UnknownAircraftTypeError: unknown aircraft type 'Kh-102'; did you mean 'Kh-101'?
     """
-    hit = _type_index().get(normalise(name))
-    if hit is None:
-        raise UnknownAircraftTypeError(name, _suggest(name))
-    return aircraft_types()[hit[1]]
+    index = _type_index()
+    canonical = index.get(name)
+    if canonical is None:
+        raise UnknownAircraftTypeError(name, index.suggest(name))
+    return aircraft_types()[canonical]

@@ -122,6 +122,7 @@ def compare(
     out: str | Path | None = None,
     progress: Progress | None = None,
     level: float = 0.95,
+    **sequential: Any,
 ) -> dict[str, Any]:
     """Run two scenarios on the same seeds and report paired differences B − A.
 
@@ -135,11 +136,15 @@ def compare(
         As for :func:`sweep`; ``out`` gets ``runs/`` and ``compare.json``.
     level : float
         Confidence level of the intervals.
+    **sequential
+        ``target_halfwidth``, ``max_replications``, ``category``, ``change``: see
+        :func:`sim.experiments.compare`.
 
     Returns
     -------
     dict
-        Per category the paired difference of the rate and of the count entered; see
+        Per category the paired difference of the rate and of the count entered, upper bounds
+        on each arm's rate and the replications a change would need; see
         :func:`sim.experiments.compare`.
 
     Examples
@@ -151,7 +156,9 @@ def compare(
     """
     from sim.experiments import compare as compare_paired
 
-    return compare_paired(a, b, replications, backend, workers, cluster, out, progress, level)
+    return compare_paired(
+        a, b, replications, backend, workers, cluster, out, progress, level, **sequential
+    )
 
 
 def replay(
@@ -168,7 +175,9 @@ def replay(
     dpi: float = 100.0,
     trail_min: float = 6.0,
 ) -> ReplayAnimation:
-    """An animated map of a run, that plays inline in Jupyter and saves as MP4, GIF or HTML.
+    """An animated map of a run for slides, that plays inline in Jupyter and saves as MP4 or GIF.
+
+    The interactive page for class is :func:`sim.viz.replay_page`.
 
     Parameters
     ----------

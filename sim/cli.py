@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from sim import tables
 from sim.errors import InputError
 from sim.scenario import Scenario, load, parse_assignment
 
@@ -42,6 +43,7 @@ def user_errors() -> Iterator[None]:
 
 
 def load_with_sets(path: Path, sets: list[str] | None) -> Scenario:
+    """Load a scenario with ``--set PATH=VALUE`` overrides."""
     overrides = dict(parse_assignment(s) for s in sets or [])
     return load(path, overrides)
 
@@ -69,10 +71,13 @@ def run(
             result, summary = run_scenario(scen, seed, progress=advance)
     console.print(summary_table(summary, scen))
     console.print(protocol_table(summary))
+    console.print(tables.cost_table(summary))
     if out is not None:
         output.write_run(result, summary, out)
         output.atomic_write(out / "scenario.json", scen.model_dump_json(indent=2) + "\n")
-        console.print(f"wrote {out}/summary.json, encounters.csv, flights.csv, events.csv")
+        console.print(
+            f"wrote {out}/summary.json, encounters.csv, flights.csv, legs.csv, events.csv"
+        )
         if plot:
             from sim.viz import figures
 
@@ -118,32 +123,49 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
     title = (
         f"{scen.name}: {scen.title}\nprotocol {summary['protocol']}, seed {summary['seed']}, "
         f"{summary['duration_h']:g} h, {summary['flights']} flights, "
-        f"{summary['flight_hours']:.1f} flight hours"
+        f"{summary['flight_hours']:.1f} flight hours, "
+        f"{summary.get('flight_hours_over_syria', float('nan')):.1f} over Syria"
     )
     t = Table(title=title, title_justify="left")
-    t.add_column("category")
+    t.add_column("category", no_wrap=True)
     t.add_column("graded", justify="right")
     t.add_column("entered", justify="right")
-    t.add_column("rate / 1,000 fh", justify="right")
-    t.add_column("95 % interval", justify="right")
+    t.add_column("rate / 1,000 fh [95 %]", justify="right")
+    over = summary.get("rates_per_1000_fh_over_syria", {})
+    if over:
+        t.add_column("in Syria", justify="right")
+        t.add_column("over Syria [95 %]", justify="right")
+    expected = summary.get("expected_encounters")
+    if expected is not None:
+        t.add_column("expected rate", justify="right")
     by_cause = summary.get("encounters_entered_by_cause", {})
     for cause in by_cause:
         t.add_column(cause, justify="right")
     for name, r in summary["rates_per_1000_fh"].items():
-        t.add_row(
-            name,
-            str(summary["encounters"][name]),
-            str(r["count"]),
-            f"{r['rate']:.2f}",
-            f"{r['ci_low']:.2f} - {r['ci_high']:.2f}",
-            *(str(counts[name]) for counts in by_cause.values()),
-        )
+        cells = [name, str(summary["encounters"][name]), str(r["count"]), _rate_cell(r)]
+        if over:
+            cells += [str(over[name]["count"]), _rate_cell(over[name])]
+        if expected is not None:
+            cells.append(tables.small(summary["expected_rates_per_1000_fh"][name]))
+        cells += [str(counts[name]) for counts in by_cause.values()]
+        t.add_row(*cells)
     t.caption = (
         "graded: encounters whose most severe cylinder is this one; entered: this one "
-        "or worse (the rate counts these); exact Poisson interval; chance, intercept: the "
-        "encounters entered by independent plans crossing, and by one aircraft intercepting "
-        "or shadowing the other"
+        "or worse (the rate counts these); in Syria: entered with the closest approach inside "
+        "Syria; over Syria: their rate per 1,000 flight hours inside Syria's border; "
+        "intervals: exact, widened for encounters that cluster by pair and aircraft; "
+        "none seen: one-sided 95 % upper bound; chance, intercept: the encounters entered by "
+        "independent plans crossing, and by one aircraft intercepting or shadowing the other"
     )
+    if expected is not None:
+        col = summary["collision"]
+        t.caption += (
+            "\nexpected rate: per 1,000 fh, of encounters entering the cylinder, expected under "
+            f"the position-error model; collisions expected {tables.small(col['expected'])}, "
+            f"P(collision | NMAC) {tables.small(col['p_given_nmac'])}, "
+            f"{tables.small(col['rate_per_fh'])} per flight hour (ICAO target level of safety "
+            "5e-9 fatal accidents per flight hour)"
+        )
     return t
 
 
@@ -180,7 +202,7 @@ def sweep_command(
         _check_executor(workers, cluster)
         with _runs_bar(f"sweep {scen.name}", out) as progress:
             outcome = experiments.run_sweep(plan, out, "pool", workers, cluster, progress)
-    console.print(_sweep_table(experiments.summarize_points(outcome.runs, plan), plan))
+    console.print(tables.sweep_table(experiments.summarize_points(outcome.runs, plan), plan))
     if outcome.ran == 0:
         console.print(f"nothing to do: all {outcome.total} runs are already in {out}/runs")
     else:
@@ -214,22 +236,49 @@ def compare_command(
         ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="write runs/ and compare.json here")] = None,
+    target_halfwidth: Annotated[
+        float | None,
+        typer.Option(help="add paired days until the B - A interval is this narrow either side"),
+    ] = None,
+    max_replications: Annotated[
+        int | None, typer.Option(help="with --target-halfwidth: stop here in any case")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="with --target-halfwidth: the category (default: widest)")
+    ] = None,
+    change: Annotated[
+        float, typer.Option(help="relative change 'n to detect' is worked out for")
+    ] = 0.5,
 ) -> None:
     """Run A and B on the same seeds; paired differences B - A per encounter category.
 
     ``--set`` changes both; ``--set-a`` / ``--set-b`` one side, so one file can be compared
-    with itself under another setting.
+    with itself under another setting. With ``--target-halfwidth H --max-replications N``,
+    paired days are added in batches until the interval is that narrow (re-run to resume).
     """
     from sim import experiments
 
     with user_errors():
         a = load_with_sets(scenario_a, [*(set_ or []), *(set_a or [])])
         b = load_with_sets(scenario_b, [*(set_ or []), *(set_b or [])])
-        plan = experiments.plan_compare(a, b, replications)
         _check_executor(workers, cluster)
+        sequential = target_halfwidth is not None or max_replications is not None
+        if sequential and (target_halfwidth is None or max_replications is None):
+            raise InputError("--target-halfwidth and --max-replications go together")
         with _runs_bar(f"compare {a.name} / {b.name}", out) as progress:
-            _, report = experiments.run_compare(plan, out, "pool", workers, cluster, progress)
-    console.print(_compare_table(report))
+            if sequential:
+                _, report = experiments.sequential_compare(
+                    a, b, target_halfwidth, max_replications, replications, category, out,
+                    "pool", workers, cluster, progress, change=change,
+                )  # fmt: skip
+            else:
+                plan = experiments.plan_compare(a, b, replications)
+                run = experiments.run_compare
+                _, report = run(plan, out, "pool", workers, cluster, progress, change=change)
+    console.print(tables.compare_table(report))
+    console.print(tables.compare_cost_table(report))
+    if "sequential" in report:
+        console.print(tables.sequential_note(report["sequential"]))
     if out is not None:
         console.print(f"wrote {out}/compare.json")
 
@@ -283,7 +332,7 @@ def _runs_bar(label: str, out: Path | None) -> Iterator[Any]:
                 )
                 return
             rate = (done - state["done0"]) / max(time.perf_counter() - state["t0"], 1e-9)
-            bar.update(state["task"], completed=done, speed=f"{rate:.2f} runs/s")
+            bar.update(state["task"], completed=done, total=total, speed=f"{rate:.2f} runs/s")
 
         try:
             yield advance
@@ -297,69 +346,11 @@ def _runs_bar(label: str, out: Path | None) -> Iterator[Any]:
             raise typer.Exit(1) from None
 
 
-def _sweep_table(summary: Any, plan: Any) -> Table:
-    """Per point: varied values, n, and mean rate with its 95 % t-interval per category."""
-    t = Table(
-        title="rate per 1,000 flight hours: mean of replications ± 95 % t-interval",
-        title_justify="left",
-    )
-    for p in ["point", *plan.params, "n"]:
-        t.add_column(p, justify="right")
-    for c in plan.categories:
-        t.add_column(c, justify="right")
-    for row in summary.to_dict("records"):
-        cells = [str(row[p]) for p in ["point", *plan.params, "n"]]
-        cells += [
-            _plus_minus(row[f"mean_rate_{c}"], row[f"mean_rate_{c}_ci_high"])
-            for c in plan.categories
-        ]
-        t.add_row(*cells)
-    return t
-
-
-def _compare_table(report: dict[str, Any]) -> Table:
-    """Paired differences B - A per category: rate (with its interval) and count entered."""
-    a, b = report["a"], report["b"]
-    t = Table(
-        title=f"B - A over {report['replications']} paired replications\n"
-        f"A: {a['scenario']} (protocol {a['protocol']})  "
-        f"B: {b['scenario']} (protocol {b['protocol']})",
-        title_justify="left",
-    )
-    t.add_column("category", no_wrap=True)
-    for col in ("rate A", "rate B", "B - A [95 %]", "sig.", "count A", "count B"):
-        t.add_column(col, justify="right", no_wrap=col.startswith("B"))
-    for name, c in report["categories"].items():
-        t.add_row(name, *_compare_cells(c))
-        for cause, d in c.get("by_cause", {}).items():
-            t.add_row(f"  {cause}", *_compare_cells(d))
-    t.caption = (
-        "rates per 1,000 flight hours; sig.: the interval excludes 0; "
-        "counts: encounters entering the cylinder"
-    )
-    return t
-
-
-def _compare_cells(c: dict[str, Any]) -> list[str]:
-    diff = _num(c["mean_diff"], "+.2f")
-    if c["ci_low"] is not None:
-        diff += f" [{c['ci_low']:+.2f}, {c['ci_high']:+.2f}]"
-    return [
-        _num(c["mean_a"]),
-        _num(c["mean_b"]),
-        diff,
-        "yes" if c["significant"] else "no",
-        str(c["counts"]["total_a"]),
-        str(c["counts"]["total_b"]),
-    ]
-
-
-def _plus_minus(mean: float, high: float) -> str:
-    return f"{mean:.2f}" if high != high else f"{mean:.2f} ± {high - mean:.2f}"
-
-
-def _num(value: float | None, fmt: str = ".2f") -> str:
-    return "n/a" if value is None else format(value, fmt)
+def _rate_cell(r: dict[str, Any]) -> str:
+    """``rate [low-high]`` of one rate entry, or its upper bound when none was seen."""
+    if r["count"] == 0:
+        return tables.none_seen(1, r["upper_95"])
+    return f"{r['rate']:.2f} [{r['ci_low']:.2f}-{r['ci_high']:.2f}]"
 
 
 CORE_ROWS = (
@@ -370,7 +361,8 @@ CORE_ROWS = (
 
 def protocol_table(summary: dict[str, Any]) -> Table:
     """What the protocol did: each mechanism's rows (hotline, notices, radio, line, ...),
-    then what happened to the flights."""
+    then what happened to the flights.
+    """
     from sim.protocol import registry
 
     t = Table(title="protocol at work", title_justify="left", show_header=False)
@@ -384,6 +376,40 @@ def protocol_table(summary: dict[str, Any]) -> Table:
     return t
 
 
+@app.command("sensitivity")
+def sensitivity_command(
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    out: Annotated[Path, typer.Option(help="directory (runs/, indices.csv, plots/)")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="PATH=LOW:HIGH, repeat (default: the file's [sensitivity] params)"),
+    ] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="base samples (default: the file's, or 64)")
+    ] = None,
+    method: Annotated[str | None, typer.Option(help="sobol or morris (default: sobol)")] = None,
+    workers: Annotated[int | None, typer.Option(help="local processes (default: CPUs)")] = None,
+    cluster: Annotated[str | None, typer.Option(help="Dask scheduler address, or 'local'")] = None,
+    set_: SetOpt = None,
+) -> None:
+    """Global sensitivity (Sobol or Morris) of the rates to parameters over ranges; each base
+    sample's variants run on one seed. Re-run to resume.
+    """
+    from sim import experiments
+
+    with user_errors():
+        scen = load_with_sets(scenario, set_)
+        params = dict(experiments.parse_param(p) for p in param) if param else None
+        plan = experiments.plan_sensitivity(scen, params, samples, method)  # type: ignore[arg-type]
+        _check_executor(workers, cluster)
+        with _runs_bar(f"sensitivity {scen.name}", out) as progress:
+            _, table = experiments.run_sensitivity(plan, out, "pool", workers, cluster, progress)
+    for metric in dict.fromkeys(table["metric"]):
+        if metric.startswith("rate_"):
+            console.print(tables.sensitivity_table(table, plan.method, metric))
+    console.print(f"wrote {out}/runs ({plan.n_runs} runs), {out}/indices.csv, {out}/plots/")
+
+
 @app.command("replay")
 def replay_command(
     source: Annotated[
@@ -393,37 +419,47 @@ def replay_command(
             "by `run --out` (re-simulated with its seed)"
         ),
     ],
-    out: Annotated[Path, typer.Option(help="the animation: FILE.gif, FILE.mp4 or FILE.html")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="FILE.html: the interactive page for class (one self-contained file, "
+            "works offline); FILE.gif or FILE.mp4: an animation for slides"
+        ),
+    ],
     from_: Annotated[
         str | None, typer.Option("--from", help="start: HH:MM UTC, or +HH:MM after the run start")
     ] = None,
     to: Annotated[str | None, typer.Option("--to", help="end: HH:MM UTC, or +HH:MM")] = None,
     step_s: Annotated[
-        float, typer.Option("--step-s", min=1.0, help="simulated seconds per frame")
+        float, typer.Option("--step-s", min=1.0, help="GIF/MP4: simulated seconds per frame")
     ] = 60.0,
-    fps: Annotated[float, typer.Option(min=0.1, help="frames per second")] = 12.0,
+    fps: Annotated[float, typer.Option(min=0.1, help="GIF/MP4: frames per second")] = 12.0,
     follow: Annotated[
-        str | None, typer.Option(help="keep this aircraft id in the centre of a closer view")
+        str | None,
+        typer.Option(help="GIF/MP4: keep this aircraft id in the centre of a closer view"),
     ] = None,
     labels: Annotated[bool, typer.Option("--labels", help="label aircraft with their ids")] = False,
-    width: Annotated[int, typer.Option(min=160, help="picture width, pixels (16:9)")] = 1280,
+    width: Annotated[
+        int, typer.Option(min=160, help="GIF/MP4: picture width, pixels (16:9)")
+    ] = 1280,
     dpi: Annotated[
         float,
-        typer.Option(min=20.0, help="text and marker size; 100 is the reference at any width"),
+        typer.Option(min=20.0, help="GIF/MP4: text and marker size; 100 is the reference"),
     ] = 100.0,
     seed: Annotated[
         int | None, typer.Option(help="random seed (default: the file's, or the run's)")
     ] = None,
     set_: SetOpt = None,
 ) -> None:
-    """Animate a run on the map: aircraft, encounters and protocol events, as GIF, MP4 or HTML."""
+    """Replay a run on the map: an interactive HTML page for class, or a GIF/MP4 for slides."""
     from sim import viz as rp
     from sim.engine import simulate
     from sim.output import read_run_dir
 
     with user_errors():
-        if out.suffix.lower() not in rp.FORMATS:
-            raise InputError(f"--out {out}: use a .gif, .mp4 or .html file")
+        suffix = out.suffix.lower()
+        if suffix not in (".html", *rp.FORMATS):
+            raise InputError(f"--out {out}: use a .html, .gif or .mp4 file")
         if source.is_dir():
             scen, run_seed = read_run_dir(source)
             if set_:
@@ -437,6 +473,11 @@ def replay_command(
             raise InputError(str(exc)) from None
         with progress_bar("simulating") as advance:
             result = simulate(scen, seed, progress=advance)
+        if suffix == ".html":
+            page = rp.replay_page(result, scen, start_s=start_s, end_s=end_s, labels=labels)
+            page.save(out)
+            console.print(f"wrote {out} ({page.size_bytes / 1e6:.1f} MB)")
+            return
         try:
             anim = rp.replay(
                 result,
@@ -458,6 +499,7 @@ def replay_command(
 
 
 def main() -> None:  # pragma: no cover - console entry
+    """Run the command line."""
     app()
 
 

@@ -18,6 +18,7 @@ import simpy
 from sim import causes, geo
 from sim.encounters import DEFAULT_CATEGORIES, Category, Detector, Leg
 from sim.events import Event
+from sim.expected import ExpectedCounts, expected_counts, with_p_nmac
 from sim.plans import Point
 from sim.protocol import registry
 from sim.protocol.mechanism import FlightTally
@@ -26,6 +27,7 @@ from sim.scenario import Scenario
 from sim.state import Flight, Run
 from sim.streams import Streams
 from sim.traffic import plan_flights
+from sim.uncertainty import ErrorModel, shifted
 from sim.units import FT
 
 PROGRESS_STEPS = 48
@@ -37,6 +39,12 @@ def categories_of(scenario: Scenario) -> tuple[Category, ...]:
     if spec is None:
         return DEFAULT_CATEGORIES
     return tuple(Category(c.name, c.radius_ft * FT, c.half_height_ft * FT) for c in spec)
+
+
+def error_model_of(scenario: Scenario) -> ErrorModel:
+    """The scenario's position-error model (``[uncertainty]``)."""
+    u = scenario.uncertainty
+    return ErrorModel(u.lateral_sd_nm, u.along_track_sd_s, u.vertical_sd_ft, u.sample)
 
 
 def simulate(
@@ -60,6 +68,9 @@ def simulate(
     detector = Detector(categories_of(scenario), scenario.encounters.pairs, to_latlon=_latlon)
     recorder = Recorder(registry.event_kinds().values())
     run = Run(env, scenario.protocol, detector, recorder, streams, fly=fly)
+    errors = error_model_of(scenario)
+    if errors.sample:
+        run.position_error = errors
     for plan in plans:
         run.add_flight(plan)
     registry.install(run)  # the rules react to plans before anyone flies
@@ -74,9 +85,17 @@ def simulate(
         land(run, flight)
     formation_of = {f.id: f.plan.formation for f in run.flights.values()}
     encounters = causes.label(detector.finish(), run.intervals, formation_of)
+    expected = _expected(run, detector, errors, scenario.encounters.pairs)
+    if expected is not None:
+        encounters = with_p_nmac(encounters, expected)
     events = tuple(sorted(run.recorder.events, key=lambda e: e.t_s))
     tallies = registry.flight_tallies()
+    for flight in run.flights.values():
+        flight.settle_aim(scenario.duration_s)
     records = [f.record for f in run.flights.values() if not math.isnan(f.record.takeoff_s)]
+    grounded = [f for f in run.flights.values() if math.isnan(f.record.takeoff_s)]
+    for f in grounded:  # held past the end: held for the rest of the run
+        f.record.held_s = max(scenario.duration_s - f.plan.depart_s, 0.0)
     _count_tallies(records, events, tallies)
     return RunResult(
         scenario=scenario.name,
@@ -86,11 +105,32 @@ def simulate(
         start_iso=scenario.start.isoformat(),
         categories=detector.categories,
         flights=tuple(sorted(records, key=lambda r: (r.takeoff_s, r.id))),
-        legs=tuple(run.legs),
+        legs=tuple(_flown(run)),
         encounters=tuple(encounters),
         events=events,
         tally_columns=tuple(t.column for t in tallies),
+        expected=expected,
+        sampled=errors.sample,
+        grounded=tuple(sorted((f.record for f in grounded), key=lambda r: r.id)),
     )
+
+
+def _flown(run: Run) -> list[tuple[str, Leg]]:
+    """The legs as the detector saw them: planned, or shifted by their drawn errors."""
+    if run.position_error is None:
+        return run.legs
+    return [(a, shifted(g, o)) for (a, g), o in zip(run.legs, run.leg_offsets, strict=True)]
+
+
+def _expected(
+    run: Run, detector: Detector, errors: ErrorModel, pairs: str
+) -> ExpectedCounts | None:
+    """Expected counts from the planned legs, if any aircraft carries a position error."""
+    aircraft = {f.id: (f.side, f.plan.type) for f in run.flights.values()}
+    flown = {aid for aid, _ in run.legs}
+    if not errors.active({aircraft[a][1] for a in flown}):
+        return None
+    return expected_counts(run.legs, aircraft, detector.categories, pairs, errors)
 
 
 def _count_tallies(
@@ -133,7 +173,8 @@ def fly(run: Run, flight: Flight) -> Generator[simpy.Event, object, None]:
 
 def start_leg(run: Run, flight: Flight, dest: Point, duration_s: float | None = None) -> Leg:
     """Begin a straight leg from the current position to ``dest`` (at the plan's speed unless
-    ``duration_s`` is given) and hand it to the detector."""
+    ``duration_s`` is given) and hand it to the detector.
+    """
     t0 = run.env.now
     assert flight.position is not None
     x0, y0, z0 = flight.position
@@ -141,7 +182,14 @@ def start_leg(run: Run, flight: Flight, dest: Point, duration_s: float | None = 
         duration_s = math.hypot(dest[0] - x0, dest[1] - y0) / flight.plan.speed_mps
     leg = Leg(t0, t0 + duration_s, x0, y0, z0, *dest)
     flight.leg = leg
-    run.detector.add_leg(flight.id, flight.side, leg)
+    errors = run.position_error
+    offset = (0.0, 0.0, 0.0)
+    if errors is not None:
+        offset = errors.offset(run.streams, flight.id, flight.plan.type, flight.legs_started, leg)
+        run.leg_offsets.append(offset)
+    seen = shifted(leg, offset) if errors is not None else leg
+    flight.legs_started += 1
+    run.detector.add_leg(flight.id, flight.side, seen)
     run.legs.append((flight.id, leg))
     for hook in run.on_leg:
         hook(flight)

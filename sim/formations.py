@@ -253,7 +253,8 @@ def escort_plans(
 ) -> list[FlightPlan]:
     """The escort of a package led by ``lead``: ``escort.size`` aircraft of ``escort.type``
     on the package's track, ``escort.trail_nm`` behind it, at a level of their own at least
-    ``escort.above_ft`` above the package's cruise level (within the type's band)."""
+    ``escort.above_ft`` above the package's cruise level (within the type's band).
+    """
     t = aircraft.find_type(escort.type)
     lo_ft = max(level_m / FT + escort.above_ft, t.min_alt_ft)
     hi_ft = max(t.max_alt_ft, lo_ft)

@@ -12,7 +12,10 @@ from typing import Any
 
 from scipy import stats
 
+from sim import exposure
 from sim.causes import CAUSES
+from sim.cost import mission_cost
+from sim.intervals import nested_dispersions, poisson_upper, scaled_poisson_interval
 from sim.protocol import registry
 from sim.records import RunResult
 from sim.version import __version__
@@ -56,18 +59,91 @@ def entered_counts(result: RunResult) -> dict[str, int]:
 
 
 def rates(result: RunResult, level: float = 0.95) -> dict[str, dict[str, float]]:
-    """Rate per 1,000 flight hours of entering each cylinder, with its exact interval."""
-    fh = flight_hours(result)
+    """Rate per 1,000 flight hours of entering each cylinder, with an interval honest about
+    the clustering of the day's encounters (``sim.intervals``) and a one-sided upper bound.
+
+    Per category: ``count``, ``rate``, ``ci_low``, ``ci_high`` (two-sided ``level``),
+    ``upper_95`` (one-sided 95 % upper bound, the figure to quote when ``count`` is 0) and
+    ``dispersion`` (the over-dispersion the interval allows for; 1 = Poisson).
+    """
+    return _rate_table(result, list(result.encounters), flight_hours(result), level)
+
+
+def _rate_table(
+    result: RunResult, encounters: list[Any], fh: float, level: float
+) -> dict[str, dict[str, float]]:
+    """Rates of entering each cylinder for these encounters over ``fh`` flight hours."""
+    names = [cat.name for cat in result.categories]
+    rank = {name: i for i, name in enumerate(names)}
+    pairs = [((e.a_side, e.a_id), (e.b_side, e.b_id), rank[e.category]) for e in encounters]
+    entered = [[(a, b) for a, b, r in pairs if r <= i] for i in range(len(names))]
     out = {}
-    for name, k in entered_counts(result).items():
-        lo, hi = poisson_interval(k, fh / PER_FH, level)
+    for name, cluster, k in zip(names, nested_dispersions(entered), map(len, entered), strict=True):
+        lo, hi = scaled_poisson_interval(k, fh / PER_FH, cluster.dispersion, level)
         out[name] = {
             "count": k,
             "rate": k / fh * PER_FH if fh > 0 else float("nan"),
             "ci_low": lo,
             "ci_high": hi,
+            "upper_95": poisson_upper(k, fh / PER_FH, cluster.dispersion),
+            "dispersion": round(cluster.dispersion, 6),
         }
     return out
+
+
+def rates_over_syria(
+    result: RunResult, level: float = 0.95, fh: float | None = None
+) -> dict[str, dict[str, float]]:
+    """Rate per 1,000 flight hours over Syria: encounters whose closest approach is inside
+    Syria, per hour flown inside Syria's border, with the same intervals as :func:`rates`.
+    ``fh``: the hours over Syria, if already known.
+    """
+    if fh is None:
+        fh, _ = exposure.hours_over_syria(result)
+    inside = exposure.encounters_over_syria(result)
+    kept = [e for e, ok in zip(result.encounters, inside, strict=True) if ok]
+    return _rate_table(result, kept, fh, level)
+
+
+def sorties(result: RunResult) -> dict[str, int]:
+    """Aircraft flights per side, and strike-type sorties (strike, bomber) per side."""
+    out: dict[str, int] = {}
+    for f in result.flights:
+        if f.kind == "missile":
+            continue
+        out[f.side] = out.get(f.side, 0) + 1
+        if f.mission in ("strike", "bomber"):
+            out[f"{f.side}_strike"] = out.get(f"{f.side}_strike", 0) + 1
+    return dict(sorted(out.items()))
+
+
+TARGET_LEVEL_OF_SAFETY_PER_FH = 5e-9
+"""ICAO's target level of safety for en-route collision risk: 5e-9 fatal accidents per flight
+hour (ICAO Doc 9574, 2nd ed. 2002, section 2.1.4): a yardstick for ``collision.rate_per_fh``."""
+
+
+def expected_figures(result: RunResult) -> dict[str, Any]:
+    """``expected_encounters``, ``expected_rates_per_1000_fh`` and ``collision`` of a run
+    (all None when no aircraft carries a position error).
+
+    ``collision``: ``expected`` collisions, ``p_given_nmac`` (expected collisions over
+    expected encounters entering the most severe cylinder), ``rate_per_fh`` (per flight hour).
+    """
+    exp = result.expected
+    if exp is None:
+        return {"expected_encounters": None, "expected_rates_per_1000_fh": None, "collision": None}
+    fh = flight_hours(result)
+    per = PER_FH / fh if fh > 0 else float("nan")
+    return {
+        "expected_encounters": {c: exp.encounters[c] for c in exp.categories},
+        "expected_rates_per_1000_fh": {c: exp.encounters[c] * per for c in exp.categories},
+        "collision": {
+            "expected": exp.collisions,
+            "p_given_nmac": exp.p_collision_given_nmac,
+            "rate_per_fh": exp.collisions / fh if fh > 0 else float("nan"),
+            "passes_in_reach": exp.passes,
+        },
+    }
 
 
 def causes_of(result: RunResult) -> tuple[str, ...]:
@@ -90,16 +166,14 @@ def entered_by_cause(result: RunResult) -> dict[str, dict[str, int]]:
 
 
 def rates_by_cause(result: RunResult, level: float = 0.95) -> dict[str, dict[str, Any]]:
-    """Per cause, the rate per 1,000 flight hours of entering each cylinder, with its interval."""
+    """Per cause, the rate per 1,000 flight hours of entering each cylinder, with the same
+    intervals as :func:`rates` (over all flight hours: the causes' rates add up).
+    """
     fh = flight_hours(result)
-    out: dict[str, dict[str, Any]] = {}
-    for cause, counts in entered_by_cause(result).items():
-        out[cause] = {}
-        for name, k in counts.items():
-            lo, hi = poisson_interval(k, fh / PER_FH, level)
-            rate = k / fh * PER_FH if fh > 0 else float("nan")
-            out[cause][name] = {"count": k, "rate": rate, "ci_low": lo, "ci_high": hi}
-    return out
+    return {
+        cause: _rate_table(result, [e for e in result.encounters if e.cause == cause], fh, level)
+        for cause in causes_of(result)
+    }
 
 
 def formation_encounters(result: RunResult) -> dict[str, int]:
@@ -156,7 +230,8 @@ def comms_figures(result: RunResult) -> dict[str, float]:
 
 def protocol_figures(result: RunResult) -> dict[str, float]:
     """What the protocol did to the flights: reroutes, holds, manoeuvres, and each
-    mechanism's own figures (violations, crossings, notices, calls, ...)."""
+    mechanism's own figures (violations, crossings, notices, calls, ...).
+    """
     flights = [f for f in result.flights if f.kind != "missile"]
     out: dict[str, float] = {
         "flights_rerouted": sum(f.rerouted for f in flights),
@@ -174,6 +249,7 @@ def summarize(
 ) -> dict[str, Any]:
     """The content of ``summary.json`` for one run."""
     flights = [f for f in result.flights if f.kind != "missile"]
+    over_syria, by_side = exposure.hours_over_syria(result)
     return {
         "scenario": result.scenario,
         "protocol": result.protocol,
@@ -183,14 +259,21 @@ def summarize(
         "flights": len(flights),
         "missiles": len(result.flights) - len(flights),
         "flight_hours": round(flight_hours(result), 6),
+        "flight_hours_over_syria": round(over_syria, 6),
+        "flight_hours_over_syria_by_side": {k: round(v, 6) for k, v in by_side.items()},
+        "sorties": sorties(result),
         "encounters": graded_counts(result),
         "encounters_entered": entered_counts(result),
         "rates_per_1000_fh": rates(result),
         "encounters_entered_by_cause": entered_by_cause(result),
         "rates_per_1000_fh_by_cause": rates_by_cause(result),
         "formation_encounters": formation_encounters(result),
+        "rates_per_1000_fh_over_syria": rates_over_syria(result, fh=over_syria),
+        **expected_figures(result),
+        "position_errors_sampled": result.sampled,
         "comms": comms_figures(result),
         "protocol_effects": protocol_figures(result),
+        "mission_cost": mission_cost(result),
         "wall_s": wall_s,
         "version": version or __version__,
     }

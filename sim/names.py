@@ -60,6 +60,7 @@ class NameIndex:
 
     @classmethod
     def build(cls, what: str, items: Iterable[tuple[str, Iterable[str]]]) -> NameIndex:
+        """An index of canonical names and their aliases (``what`` names the kind in errors)."""
         entries: dict[str, tuple[str, str]] = {}
         for canonical, labels in items:
             for label in (canonical, *labels):
@@ -75,6 +76,7 @@ class NameIndex:
         return cls(entries)
 
     def get(self, query: str) -> str | None:
+        """The canonical name ``query`` stands for, or ``None``."""
         hit = self.entries.get(normalise(query))
         return hit[1] if hit else None
 

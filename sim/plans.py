@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["FlightPlan", "Point"]
+import numpy as np
+
+__all__ = ["STRIKE_MISSIONS", "FlightPlan", "Point", "path_s"]
 
 Point = tuple[float, float, float]
 """A 3-D waypoint in the simulation plane: x east, y north, altitude (metres)."""
+
+STRIKE_MISSIONS = frozenset({"strike", "bomber"})
+"""Missions flown to put weapons on an aim point (their station is flown over it)."""
+
+
+def path_s(points: Sequence[Point], speed_mps: float) -> float:
+    """Time to fly through ``points`` in order at ``speed_mps`` (legs are timed on the ground
+    track, as the engine flies them).
+
+    Examples
+    --------
+    >>> path_s([(0.0, 0.0, 0.0), (300.0, 400.0, 1000.0), (300.0, 0.0, 0.0)], 100.0)
+    9.0
+    """
+    if len(points) < 2 or speed_mps <= 0:
+        return 0.0
+    xy = np.asarray(points, dtype=float)[:, :2]
+    return float(np.hypot(*np.diff(xy, axis=0).T).sum() / speed_mps)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ from sim.units import H
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.expected import ExpectedCounts
+
 FLIGHT_COLUMNS = (
     "id",
     "side",
@@ -28,6 +30,8 @@ FLIGHT_COLUMNS = (
     "rerouted",
     "held_s",
     "manoeuvres",
+    "extra_s",
+    "aim",
 )
 """The columns of ``flights.csv`` every run has; the mechanisms' tallies follow them."""
 EVENT_COLUMNS = ("t_s", "kind", "side", "aircraft_id", "other_id", "detail")
@@ -54,9 +58,23 @@ class FlightRecord:
     manoeuvres: int = 0
     tallies: dict[str, int] = field(default_factory=dict)
     """Counts the mechanisms declare as ``flights.csv`` columns (``zone_violations``, ...)."""
+    planned_s: float = 0.0
+    """Airborne time of the flight's plan as made (take-off to landing, before any change)."""
+    extra_s: float = 0.0
+    """Seconds of flight the protocol's changes (reroutes, manoeuvres, replans) added to the
+    route ahead at the time of each change; negative when a change shortened it."""
+    extra_by: dict[str, float] = field(default_factory=dict)
+    """``extra_s`` by the mechanism (or manoeuvre rule) that made the change."""
+    station_moved: bool = False
+    station_reached: bool = False
+    aim: str = ""
+    """For a strike sortie (``STRIKE_MISSIONS``): ``reached`` (flew its planned station over
+    the aim point), ``displaced`` (its station points were moved away), ``dropped`` (due on
+    station within the run but never got there) or ``after_end`` (due after the run ended)."""
 
     @property
     def flight_hours(self) -> float:
+        """Hours from take-off to landing (or to the end of the run)."""
         return max(self.landing_s - self.takeoff_s, 0.0) / H
 
 
@@ -77,8 +95,15 @@ class RunResult:
 
     tally_columns: tuple[str, ...] = ()
     """The ``flights.csv`` columns the mechanisms count (see ``FlightRecord.tallies``)."""
+    grounded: tuple[FlightRecord, ...] = ()
+    """Aircraft held on the ground past the end of the run (never took off): not in
+    ``flights``, not exposure, but part of what the protocol cost."""
     summary: dict[str, Any] | None = None
     """The content of ``summary.json``, when the run was summarised (``sim.run`` does)."""
+    expected: ExpectedCounts | None = None
+    """Expected encounters and collisions under the position-error model (None without one)."""
+    sampled: bool = False
+    """Whether position errors were drawn into the legs the detector saw (``sample = true``)."""
 
     @property
     def flight_columns(self) -> tuple[str, ...]:

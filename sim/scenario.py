@@ -87,7 +87,21 @@ class SortieStream(Strict):
     )
     from_h: float = Field(0.0, ge=0, description="first hour of the day this stream flies")
     to_h: float = Field(24.0, gt=0, description="last hour of the day this stream flies")
-    salvo: int = Field(1, ge=1, description="missiles per launch (cruise_missile) or ship count")
+    salvo: int = Field(
+        1, ge=1, description="missiles per launch (cruise_missile) or per aircraft (weapon)"
+    )
+    tempo: Literal["poisson", "fixed"] = Field(
+        "poisson", description="poisson: a Poisson count; fixed: exactly per_day × scale a day"
+    )
+    corridor: str | None = Field(None, description="route to Syria; default: the base's corridor")
+    weapon: str | None = Field(None, description="stand-off missile type each aircraft launches")
+    launch_point: str | None = Field(None, description="place where the weapon is launched")
+    aim_points: int | None = Field(
+        None, ge=1, description="distinct aim points the sorties (or missiles) share"
+    )
+    refuel: bool | None = Field(
+        None, description="air-to-air refuelling at a tanker track; default: when needed"
+    )
     formation_size: int | None = Field(
         None, ge=1, le=4, description="aircraft per formation; the type's table if absent"
     )
@@ -99,28 +113,69 @@ class SortieStream(Strict):
             raise ValueError(f"to_h must be > from_h, got from_h={self.from_h}, to_h={self.to_h}")
         if self.alt_ft is not None and self.alt_ft[0] > self.alt_ft[1]:
             raise ValueError("alt_ft must be [low, high] with low <= high")
+        if (self.weapon is None) != (self.launch_point is None):
+            raise ValueError("weapon and launch_point go together: give both or neither")
+        if self.weapon is not None and self.mission != "bomber":
+            raise ValueError(f"weapon needs mission = 'bomber', got {self.mission!r}")
         return self
 
 
 class Traffic(Strict):
+    """Generated traffic: a scale on every rate, and the sortie streams."""
+
     scale: float = Field(1.0, ge=0, description="multiplies every sortie rate")
     sorties: list[SortieStream] = Field(default_factory=list)
 
 
 class CategorySpec(Strict):
+    """An encounter cylinder: its name, radius and half-height."""
+
     name: str
     radius_ft: float = Field(gt=0)
     half_height_ft: float = Field(gt=0)
 
 
 class EncounterSpec(Strict):
+    """Which pairs count, and the cylinders (defaults unless given)."""
+
     pairs: Literal["cross-side", "all"] = "cross-side"
     categories: list[CategorySpec] | None = Field(None, min_length=1)
 
 
+class UncertaintySpec(Strict):
+    """Position error of every aircraft about its planned legs (``sim.uncertainty``).
+
+    A field left out takes the default of each aircraft's kind from
+    ``sim/data/position_error.toml``; a value given applies to every aircraft.
+    """
+
+    lateral_sd_nm: float | None = Field(None, ge=0, le=50, description="cross-track sd")
+    along_track_sd_s: float | None = Field(None, ge=0, le=3600, description="timing sd")
+    vertical_sd_ft: float | None = Field(None, ge=0, le=10000, description="vertical sd")
+    sample: bool = Field(False, description="draw the errors into the flown legs")
+
+
 class SweepSpec(Strict):
+    """Replications and varied paths for ``sweep``."""
+
     replications: int = Field(10, ge=1)
     vary: dict[str, list[Any]] = Field(default_factory=dict)
+
+
+class SensitivitySpec(Strict):
+    """Parameters and ranges for ``deconflict sensitivity`` (dotted path -> [low, high])."""
+
+    params: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    samples: int = Field(64, ge=2)
+    method: Literal["sobol", "morris"] = "sobol"
+
+    @field_validator("params")
+    @classmethod
+    def _ranges(cls, params: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for name, (lo, hi) in params.items():
+            if not lo < hi:
+                raise ValueError(f"{name}: low must be below high, got [{lo}, {hi}]")
+        return params
 
 
 class Scenario(Strict):
@@ -139,7 +194,9 @@ class Scenario(Strict):
     flights: list[FlightSpec] = Field(default_factory=list)
     zones: list[ZoneSpec] = Field(default_factory=list)
     encounters: EncounterSpec = EncounterSpec()
+    uncertainty: UncertaintySpec = UncertaintySpec()
     sweep: SweepSpec = SweepSpec()
+    sensitivity: SensitivitySpec = SensitivitySpec()
     path: str = Field("", description="the file it came from (for messages)")
 
     @field_validator("flights")
@@ -154,6 +211,7 @@ class Scenario(Strict):
 
     @property
     def duration_s(self) -> float:
+        """Simulated time (s)."""
         return self.duration_h * H
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
@@ -210,6 +268,11 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def _build(raw: dict[str, Any], overrides: dict[str, Any], path: Path) -> Scenario:
+    """Validate a raw scenario, reporting every problem of the file at once: its fields, its
+    protocol (name and fields), and its references (places, types, corridors, dates).
+    """
+    from sim.checks import reference_problems
+
     raw = copy.deepcopy(raw)
     file_overrides = raw.pop("protocol_overrides", {}) or {}
     if not isinstance(file_overrides, dict):
@@ -223,56 +286,43 @@ def _build(raw: dict[str, Any], overrides: dict[str, Any], path: Path) -> Scenar
         raw["protocol"] = overrides["protocol"]
     for key, value in scen_over.items():
         set_path(raw, key, value, path)
-    raw["protocol"] = _protocol_raw(raw.get("protocol", "none"), path)
-    for key, value in proto_over.items():
-        set_path(raw, key, value, path)
-    raw["path"] = str(path)
     problems: list[str] = []
     try:
+        raw["protocol"] = _protocol_raw(raw.get("protocol", "none"), path)
+        for key, value in proto_over.items():
+            set_path(raw, key, value, path)
         raw["protocol"] = registry.build_protocol(raw["protocol"])
+    except InputError as exc:
+        problems += exc.problems
+        raw["protocol"] = None
     except ValidationError as exc:
         problems += _messages(exc, path, prefix=("protocol",))
         raw["protocol"] = None
+    raw["path"] = str(path)
+    scenario = None
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         problems += [
             m for m in _messages(exc, path) if raw["protocol"] is not None or ": protocol:" not in m
         ]
+    problems += reference_problems(raw, path)
+    if scenario is not None:
+        problems += model_problems(scenario, path)
     if problems:
-        raise InputError(problems)
-    problems = reference_problems(scenario, path)
-    if problems:
-        raise InputError(problems)
+        raise InputError(list(dict.fromkeys(problems)))
+    assert scenario is not None
     return scenario
 
 
-def reference_problems(s: Scenario, path: Path) -> list[str]:
-    """Names that must exist in the package data: places, aircraft types, zone shapes."""
-    from sim import aircraft, places
-
+def model_problems(s: Scenario, path: Path) -> list[str]:
+    """Checks that need the validated model: zone shapes and the protocol's own names."""
     out: list[str] = []
-
-    def check(field: str, fn: Any, *args: Any, **kwargs: Any) -> None:
-        try:
-            fn(*args, **kwargs)
-        except (LookupError, ValueError) as exc:
-            out.append(f"{path}: {field}: {exc}")
-
-    for i, st in enumerate(s.traffic.sorties):
-        check(f"traffic.sorties[{i}].base", places.find_place, st.base)
-        check(f"traffic.sorties[{i}].type", aircraft.find_type, st.type)
-        if st.escort is not None:
-            check(f"traffic.sorties[{i}].escort.type", aircraft.find_type, st.escort.type)
-        for j, target in enumerate(st.targets):
-            check(f"traffic.sorties[{i}].targets[{j}]", places.find_place, target)
-    for i, f in enumerate(s.flights):
-        check(f"flights[{i}].type", aircraft.find_type, f.type)
-        for j, wp in enumerate(f.route):
-            if wp.place is not None:
-                check(f"flights[{i}].route[{j}].place", places.find_place, wp.place)
     for i, z in enumerate(s.zones):
-        check(f"zones[{i}]", z.geometry)
+        try:
+            z.geometry()
+        except (LookupError, ValueError) as exc:
+            out.append(f"{path}: zones[{i}]: {exc}")
     out += [f"{path}: protocol.{p}" for p in registry.problems(s.protocol)]
     return out
 
@@ -324,9 +374,10 @@ def find_protocol(ref: str, scenario_path: Path | None = None) -> Path:
         if c.is_file():
             return c
     where = scenario_path or "<command line>"
-    raise InputError(
-        f"{where}: protocol: no protocol file found for {ref!r} (looked for {candidates[0]})"
-    )
+    known = sorted({p.stem for c in candidates for p in c.parent.glob("*.toml")})
+    close = difflib.get_close_matches(ref, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f" (looked for {candidates[0]})"
+    raise InputError(f"{where}: protocol: no protocol file found for {ref!r}{hint}")
 
 
 def load_protocol(ref: str | Path) -> ProtocolBase:

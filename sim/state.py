@@ -3,7 +3,10 @@
 :class:`Run` holds the clock, the detector, the recorder, the random streams and the flights;
 :class:`Flight` is one aircraft's state during the run. Mechanisms change a flight only
 through :meth:`Flight.reroute`, :meth:`Flight.hold`, :meth:`Flight.manoeuvre` and, while
-planning before anyone flies, :meth:`Flight.replan`; each of these logs what it did.
+planning before anyone flies, :meth:`Flight.replan`; each of these logs what it did, and
+records in the flight's :class:`~sim.records.FlightRecord` what it cost: the flight time it
+added to the route ahead (``extra_s``, by mechanism) and whether it moved the station a strike
+was to fly over its aim point (``aim``).
 The engine (``sim.engine``) wires a run and flies the flights; it sits above this module, as
 do the mechanisms (``sim.protocol``), so neither imports the other through here.
 """
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.causes import Interval
 from sim.events import NO_INFO, EventInfo, EventKind
+from sim.plans import STRIKE_MISSIONS, path_s
 from sim.records import FlightRecord, Recorder
 
 if TYPE_CHECKING:
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
     from sim.plans import FlightPlan, Point
     from sim.protocol.spec import ProtocolBase
     from sim.streams import Streams
+    from sim.uncertainty import ErrorModel
 
 __all__ = ["CORE_EVENTS", "Flight", "Hold", "Manoeuvre", "Pilot", "Reroute", "Run"]
 
@@ -88,13 +93,28 @@ class Flight:
     version: int = 0
     """Counts the changes to the plan ahead (reroutes, manoeuvres, pursuits): a prediction
     made from the plan holds while the version it was made with does."""
+    legs_started: int = 0
+    """Legs begun so far (numbers the position-error draws of each leg)."""
+    station: frozenset[tuple[float, float]] = field(init=False, repr=False)
+    """Where the planned station points are (ground positions), to tell when one is moved."""
+    station_due_s: float = field(init=False, repr=False)
+    """When the plan as made reaches its station."""
+
+    def __post_init__(self) -> None:
+        i, j = self.plan.station
+        pts = self.plan.points
+        self.station = frozenset((p[0], p[1]) for p in pts[i:j])
+        self.station_due_s = self.plan.depart_s + path_s(pts[: i + 1], self.plan.speed_mps)
+        self.record.planned_s = path_s(pts, self.plan.speed_mps)
 
     @property
     def id(self) -> str:
+        """The id of the flight."""
         return self.plan.id
 
     @property
     def side(self) -> str:
+        """The side the flight belongs to."""
         return self.plan.side
 
     @property
@@ -104,10 +124,12 @@ class Flight:
 
     @property
     def airborne(self) -> bool:
+        """Whether it has taken off and not yet landed."""
         return not math.isnan(self.record.takeoff_s) and math.isnan(self.record.landing_s)
 
     @property
     def landed(self) -> bool:
+        """Whether it has landed (or ended)."""
         return not math.isnan(self.record.landing_s)
 
     def where(self, t_s: float) -> Point:
@@ -118,10 +140,13 @@ class Flight:
 
     # -- the ways to change a flight ---------------------------------------------------------
 
-    def replan(self, points: Sequence[Point]) -> None:
-        """Before take-off: replace the planned waypoints (a planning choice; nothing logged)."""
+    def replan(self, points: Sequence[Point], by: str = "planning") -> None:
+        """Before take-off: replace the planned waypoints (a planning choice; nothing logged
+        but its cost, charged to ``by``).
+        """
         if self.airborne or self.landed:
             raise RuntimeError(f"{self.id}: replan is for flights not yet flying")
+        self._account(list(points), by)
         self.route = list(points)
 
     def reroute(self, ahead: Sequence[Point], by: str, key: str, t_s: float | None = None) -> None:
@@ -129,8 +154,10 @@ class Flight:
         self.record.rerouted = True
         self.run.emit("reroute", self.side, self.id, info=Reroute(by, key), t_s=t_s)
         if self.airborne:
+            self._account([self.where(self.run.env.now), *ahead], by)
             self._turn(list(ahead))
         else:
+            self._account([self.route[0], *ahead], by)
             self.route = [self.route[0], *ahead]
 
     def hold(self, until_s: float, by: str, key: str) -> None:
@@ -153,6 +180,7 @@ class Flight:
         self.record.manoeuvres += 1
         info = Manoeuvre(rule, dz_m, turn_deg)
         self.run.emit("manoeuvre", self.side, self.id, other_id, info=info)
+        self._account([self.where(self.run.env.now), *ahead], rule)
         self._turn(list(ahead))
 
     def pursue(self, pilot: Pilot) -> None:
@@ -168,7 +196,8 @@ class Flight:
 
     def next_leg(self, now: float) -> tuple[Point, float | None] | None:
         """Where to fly next and in how long (``None``: at the plan's speed), or ``None`` when
-        there is nowhere left to go (the flight lands)."""
+        there is nowhere left to go (the flight lands).
+        """
         if self.pilot is not None:
             step = self.pilot(self, now)
             if step is not None:
@@ -177,11 +206,41 @@ class Flight:
             self.version += 1
         return (self.route[0], None) if self.route else None
 
-    def arrive(self, dest: Point) -> None:
-        """The leg to ``dest`` is flown: a waypoint of the route is done."""
+    def arrive(self, dest: Point) -> Point:
+        """The leg to ``dest`` is flown (the engine calls this): when ``dest`` is the next
+        waypoint of the route (not a pilot's point), that waypoint is done.
+        """
         self.position = dest
         if self.route and self.route[0] is dest:
             self.route.pop(0)
+            if (dest[0], dest[1]) in self.station:
+                self.record.station_reached = True
+        return self.position
+
+    def settle_aim(self, end_s: float) -> None:
+        """At the end of the run, say what became of a strike sortie's aim point."""
+        if self.plan.mission not in STRIKE_MISSIONS or self.plan.kind == "missile":
+            return
+        r = self.record
+        if r.station_moved:
+            r.aim = "displaced"
+        elif r.station_reached:
+            r.aim = "reached"
+        else:
+            r.aim = "dropped" if self.station_due_s < end_s else "after_end"
+
+    def _account(self, new: list[Point], by: str) -> None:
+        """Record what replacing the path ahead (from where the flight is, or its take-off
+        point) with ``new`` costs: flight time added, and station points moved away.
+        """
+        here = new[0]
+        old = [here, *self.route] if self.airborne else list(self.route)
+        added = path_s(new, self.plan.speed_mps) - path_s(old, self.plan.speed_mps)
+        self.record.extra_s += added
+        self.record.extra_by[by] = self.record.extra_by.get(by, 0.0) + added
+        ahead = {(p[0], p[1]) for p in old[1:]} & self.station
+        if ahead - {(p[0], p[1]) for p in new}:
+            self.record.station_moved = True
 
     def _turn(self, ahead: list[Point]) -> None:
         """Replace the waypoints ahead and wake the flight so it turns now."""
@@ -199,7 +258,9 @@ class Run:
     """What the processes of one run share: the clock, the detector, the recorder, the streams.
 
     ``services`` holds what one mechanism offers others (a hotline, the conflict watch), by
-    name; ``on_leg`` the hooks called when a flight starts a leg.
+    name; ``on_leg`` the hooks called when a flight starts a leg. ``position_error``, when
+    set, shifts each leg the detector sees by a drawn error (the flights, and so every
+    mechanism, keep the planned leg).
     """
 
     env: simpy.Environment
@@ -218,6 +279,9 @@ class Run:
     """Pairs (sorted ids) one of which is intercepting or shadowing the other right now."""
     fly: Callable[[Run, Flight], Generator[simpy.Event, object, None]] | None = None
     """How a flight flies (the engine's process), for flights launched during the run."""
+    position_error: ErrorModel | None = None
+    leg_offsets: list[tuple[float, float, float]] = field(default_factory=list)
+    """With ``position_error``: the drawn displacement of each leg of ``legs``, in order."""
 
     def add_flight(self, plan: FlightPlan) -> Flight:
         """Register a planned flight (not yet flying)."""

@@ -9,11 +9,13 @@ Planning draws only from the ``traffic`` random stream, so every protocol sees t
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
+import shapely
 
-from sim import aircraft, formations, geo, places, profiles
+from sim import aircraft, formations, geo, launches, places, profiles, support
 from sim.plans import FlightPlan, Point
 from sim.scenario import FlightSpec, Scenario, SortieStream
 from sim.units import DAY, FT, KT, MIN, NM, H
@@ -94,7 +96,7 @@ def departure_times(
     if total <= 0:
         return np.empty(0)
     per_s = stream.per_day * scale / ((stream.to_h - stream.from_h) * H)
-    n = rng.poisson(per_s * total)
+    n = int(round(per_s * total)) if stream.tempo == "fixed" else rng.poisson(per_s * total)
     u = np.sort(rng.uniform(0.0, total, size=n))
     starts = np.array([lo for lo, _ in windows])
     offsets = np.cumsum([0.0] + [hi - lo for lo, hi in windows])
@@ -107,7 +109,11 @@ def stream_plans(
 ) -> list[FlightPlan]:
     """The flights one sortie stream generates over the run (formations and escorts included).
 
-    ``per_day`` counts aircraft: formations depart at ``per_day`` over the mean formation size.
+    Sorties fly their base's corridor and refuel at a tanker track when they need to
+    (``sim.support``); a stand-off bomber launches its ``weapon`` at ``launch_point``
+    (``sim.launches``). With ``aim_points`` the sorties (or missiles) share that many aim points,
+    drawn once, in turn. ``per_day`` counts aircraft: formations (``sim.formations``) depart at
+    ``per_day`` over the mean formation size; each cruises at a level (``sim.profiles``).
     """
     t = aircraft.find_type(stream.type)
     base = places.find_place(stream.base)
@@ -116,14 +122,32 @@ def stream_plans(
     scale = scenario.traffic.scale / formations.mean_size(shape)
     times = departure_times(stream, scale, scenario.duration_s, rng)
     prefix = f"{SIDE_PREFIX.get(stream.side, stream.side[:2].upper())}-{t.name}-s{index + 1}"
+    radius = stream.target_radius_nm * NM
+    shared = [
+        (targets[i % len(targets)], aim_near(targets[i % len(targets)], radius, rng))
+        for i in range(stream.aim_points or 0)
+    ]
+    ways = support.plan_support(stream, scenario)
+    station_min = _station_minutes(stream)
     plans = []
     for k, depart in enumerate(times):
         target = targets[int(rng.integers(len(targets)))]
-        aim = _aim_point(target.xy, stream.target_radius_nm * NM, rng)
+        aim = aim_near(target, radius, rng)
+        if shared and stream.weapon is None:
+            target, aim = shared[k % len(shared)]
         level, alt = profiles.draw_altitude(t, stream.mission, rng, stream.alt_ft)
+        group = f"{prefix}-{k + 1:03d}"
+        if stream.weapon is not None:
+            launch = places.find_place(str(stream.launch_point))
+            target, aim = launch, launch.xy
+            way = launches.launcher_approach(ways, aim)
+        else:
+            way = support.approach(ways, base.xy, aim, t.cruise_mps, station_min)
         for m in range(stream.salvo if stream.mission == "cruise_missile" else 1):
-            fid = f"{prefix}-{k + 1:03d}" + (f"-{m + 1}" if stream.salvo > 1 else "")
-            points, station, aim_at = mission_points(stream, t, base.xy, aim, alt, rng)
+            fid = group + (f"-{m + 1}" if stream.salvo > 1 and stream.weapon is None else "")
+            if shared and stream.mission == "cruise_missile":  # each missile its own aim
+                target, aim = shared[(k * stream.salvo + m) % len(shared)]
+            points, station, aim_at = mission_points(stream, t, base.xy, aim, alt, rng, way)
             lead = FlightPlan(
                 fid,
                 stream.side,
@@ -136,11 +160,20 @@ def stream_plans(
                 t.cruise_mps,
                 tuple(points),
                 station,
-                group=f"{prefix}-{k + 1:03d}",
+                group=group,
                 aim=aim_at,
             )
             plans += formations.members(lead, shape, stream.escort, level, rng)
+        if stream.weapon is not None:
+            plans += launches.missile_plans(stream, lead, k, targets, shared, radius, rng, aim_near)
     return plans
+
+
+def _station_minutes(stream: SortieStream) -> float:
+    """Minutes on station the stream asks for (its own, else the mission's default)."""
+    if stream.time_on_station_min is not None:
+        return stream.time_on_station_min
+    return STATION[stream.mission][0]
 
 
 def _aim_point(
@@ -152,6 +185,37 @@ def _aim_point(
     return (center[0] + r * math.cos(a), center[1] + r * math.sin(a))
 
 
+AIM_INSET_NM = 5.0
+"""Aim points stay this far inside the target's country (A: a strike orbit's radius), so no
+aim point, and no strike orbit, lies across a border."""
+AIM_TRIES = 50
+
+
+@functools.cache
+def _aim_area(country: str) -> shapely.Geometry | None:
+    """The part of a country an aim point may lie in (None: a sea area, no constraint)."""
+    border = geo.countries().get(country)
+    if border is None:
+        return None
+    inner = border.buffer(-AIM_INSET_NM * NM)
+    shapely.prepare(inner)
+    return inner
+
+
+def aim_near(
+    target: places.Place, radius_m: float, rng: np.random.Generator
+) -> tuple[float, float]:
+    """An aim point uniform in the disc of ``radius_m`` around the target, inside its country
+    (drawn again while it falls outside; the target itself after ``AIM_TRIES`` draws).
+    """
+    area = _aim_area(target.country)
+    for _ in range(AIM_TRIES):
+        x, y = _aim_point(target.xy, radius_m, rng)
+        if area is None or shapely.contains_xy(area, x, y):
+            return (x, y)
+    return target.xy
+
+
 def mission_points(
     stream: SortieStream,
     t: aircraft.AircraftType,
@@ -159,34 +223,45 @@ def mission_points(
     aim: tuple[float, float],
     alt_m: float,
     rng: np.random.Generator,
+    way: support.Approach | None = None,
 ) -> tuple[list[Point], tuple[int, int], int]:
     """Climb out, transit, station pattern, return and descent (or a missile's one-way flight).
 
-    Returns the points, the indices ``[i, j)`` of the station pattern and the index of the aim
-    point. A strike flies its type's attack run over the aim point first (``sim.profiles``).
+    ``way`` gives the waypoints out and home (a corridor, a tanker track) and the time aloft
+    allowed; without it the sortie flies straight out and back on one tank of fuel. Returns the
+    points, the indices ``[i, j)`` of the station pattern and the index of the aim point; a
+    strike flies its type's attack run over the aim point first (``sim.profiles``).
     """
-    minutes, pattern, size_nm = STATION[stream.mission]
-    if stream.time_on_station_min is not None:
-        minutes = stream.time_on_station_min
+    _, pattern, size_nm = STATION[stream.mission]
+    minutes = _station_minutes(stream)
+    out = list(way.out) if way is not None else []
+    home = list(way.home) if way is not None else []
+    endurance_s = way.endurance_s if way is not None else t.endurance_s
     speed = t.cruise_mps
     climb_m = alt_m / max(t.climb_mps, 1.0) * speed
     start: Point = (base[0], base[1], 0.0)
-    top = _towards(base, aim, climb_m, alt_m)
+    top = _towards(base, out[0] if out else aim, climb_m, alt_m)
+    cruise = [(x, y, alt_m) for x, y in out]
     if stream.mission == "cruise_missile":
-        return [start, top, (aim[0], aim[1], alt_m)], (1, 3), 2
-    transit = 2.0 * math.dist(base, aim) / speed + 2.0 * climb_m / speed
-    budget = max(t.endurance_h * H - transit, 0.0)
+        flown = _drop_repeats([start, top, *cruise, (aim[0], aim[1], alt_m)])
+        return flown, (1, len(flown)), len(flown) - 1
+    transit = (_length([base, *out, aim]) + _length([aim, *home, base])) / speed
+    transit += 2.0 * climb_m / speed
+    budget = max(endurance_s - transit, 0.0)
     on_station_s = min(minutes * MIN, budget)
     heading = rng.uniform(0.0, 2.0 * math.pi)
     loop = station_pattern(pattern, aim, size_nm * NM, heading, alt_m, on_station_s * speed)
-    aim_at = 2
+    head = [start, top, *cruise]
+    aim_at = 0
     if stream.mission == "strike":
-        run = profiles.attack_run(t, top[:2], aim, alt_m, speed, rng)
+        run = profiles.attack_run(t, head[-1][:2], aim, alt_m, speed, rng)
         loop = [*run, *loop[1:]]
-        aim_at += len(run) // 2
-    down = _towards(base, loop[-1][:2], climb_m, alt_m)
-    points = [start, top, *loop, down, start]
-    return _drop_repeats(points), (2, 2 + len(loop)), aim_at
+        aim_at = len(run) // 2
+    back = [(x, y, alt_m) for x, y in home]
+    down = _towards(base, home[-1] if home else loop[-1][:2], climb_m, alt_m)
+    points, index = _drop_repeats_indexed([*head, *loop, *back, down, start])
+    station = (index[len(head)], index[len(head) + len(loop) - 1] + 1)
+    return points, station, index[len(head) + aim_at]
 
 
 def _towards(
@@ -239,6 +314,21 @@ def station_pattern(
         left -= seg
         i += 1
     return out
+
+
+def _length(points: list[tuple[float, float]]) -> float:
+    return sum(math.dist(a, b) for a, b in zip(points, points[1:], strict=False))
+
+
+def _drop_repeats_indexed(points: list[Point]) -> tuple[list[Point], list[int]]:
+    """:func:`_drop_repeats`, and where each input point went (the kept point it merged into)."""
+    out = [points[0]]
+    index = [0]
+    for p in points[1:]:
+        if math.hypot(p[0] - out[-1][0], p[1] - out[-1][1]) > 1.0:
+            out.append(p)
+        index.append(len(out) - 1)
+    return out, index
 
 
 def _drop_repeats(points: list[Point]) -> list[Point]:

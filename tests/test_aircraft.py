@@ -78,7 +78,10 @@ def good_entry(**changes: object) -> dict[str, object]:
         "endurance_h": 14,
         "climb_fpm": 1000,
         "radius_km": 1850,
+        "wingspan_m": 20.1,
+        "height_m": 3.8,
         "source": "test",
+        "dimensions_source": "test",
     }
     entry.update(changes)
     return entry
@@ -109,6 +112,9 @@ def test_fields_are_in_range(name: str) -> None:
     assert t.source.strip()
     # Every source string marks its figures with the legend.
     assert re.search(r"\b[VKA]\b|~", t.source), t.source
+    # Collision dimensions: a missile is a few metres across, the largest bomber under 60 m.
+    assert 0.3 <= t.height_m < t.wingspan_m <= 60, (t.wingspan_m, t.height_m)
+    assert re.search(r"\b[VKA]\b|~", t.dimensions_source), t.dimensions_source
 
 
 def test_kinds() -> None:

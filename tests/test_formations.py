@@ -49,14 +49,14 @@ def test_abreast_offset_runs_parallel(legs: list[tuple[float, float]], lateral: 
 
 
 def test_formation_sizes_follow_the_table() -> None:
-    """F-16 strikes fly as 2- and 4-ships in the proportions the table gives (chi-square)."""
+    """F-15E strikes fly as 2- and 4-ships in the proportions the table gives (chi-square)."""
     s = load("scenarios/mou-2015.toml", {"traffic.scale": 4})
     sizes: Counter[int] = Counter()
     for seed in range(6):
         plans = plan_flights(s, Streams(seed)["traffic"])
-        units = Counter(p.formation for p in plans if p.type == "F-16" and p.mission == "strike")
+        units = Counter(p.formation for p in plans if p.type == "F-15E" and p.mission == "strike")
         sizes.update(units.values())
-    shape = formations.shape_of("F-16", "strike")
+    shape = formations.shape_of("F-15E", "strike")
     expected = np.array(shape.weights) / sum(shape.weights) * sum(sizes.values())
     observed = np.array([sizes[n] for n in shape.sizes])
     assert stats.chisquare(observed, expected).pvalue > 0.01
@@ -65,12 +65,12 @@ def test_formation_sizes_follow_the_table() -> None:
 def test_per_day_still_counts_aircraft() -> None:
     """Formations depart at per_day over the mean size: aircraft a day stay per_day (Poisson)."""
     s = load("scenarios/mou-2015.toml")
-    stream = next(st_ for st_ in s.traffic.sorties if st_.type == "F-16")
+    stream = next(st_ for st_ in s.traffic.sorties if st_.type == "F-15E")
     counts = [
-        sum(p.type == "F-16" for p in plan_flights(s, Streams(seed)["traffic"]))
+        sum(p.type == "F-15E" for p in plan_flights(s, Streams(seed)["traffic"]))
         for seed in range(60)
     ]
-    mean_size = formations.mean_size(formations.shape_of("F-16", "strike"))
+    mean_size = formations.mean_size(formations.shape_of("F-15E", "strike"))
     sd = math.sqrt(stream.per_day * mean_size / 60)  # compound Poisson, 60 days
     assert abs(np.mean(counts) - stream.per_day) < 4 * sd
 

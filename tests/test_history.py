@@ -23,16 +23,16 @@ def test_dec_2017_line_crossings_and_hotline_calls() -> None:
 
 
 def test_russian_tempo_matches_reported_sorties() -> None:
-    """Nov 2015: ~48-100 sorties a day from Hmeymim (Shoigu); Oct 2015: 59-67 on 7-8 Oct."""
-    for scenario, lo, hi in (("mou-2015", 48, 100), ("oct-2015", 45, 80)):
+    """17 Nov 2015: 127 sorties planned, 82 flown by late afternoon (Shoigu via TASS);
+    7-8 Oct 2015: 59-67 a day (RU MoD). The 95 % interval of the mean over 6 days meets them
+    (one day varies by about +-20)."""
+    from sim.experiments.stats import mean_interval
+
+    for scenario, lo, hi in (("mou-2015", 82, 127), ("oct-2015", 59, 67)):
         s = load(f"scenarios/{scenario}.toml")
-        n = np.mean(
-            [
-                sum(
-                    f.side == "russia" and f.base.startswith("Hmeymim")
-                    for f in simulate(s, seed).flights
-                )
-                for seed in range(3)
-            ]
-        )
-        assert lo <= n <= hi, (scenario, n)
+        n = [
+            sum(f.side == "russia" and f.kind != "missile" for f in simulate(s, seed).flights)
+            for seed in range(6)
+        ]
+        m = mean_interval(n)
+        assert m.high >= lo and m.low <= hi, (scenario, m)

@@ -27,10 +27,12 @@ def test_notebook_runs(path: Path) -> None:
     assert not errors
 
 
-def test_there_are_four_notebooks() -> None:
+def test_the_notebooks_are_these() -> None:
     assert [p.stem for p in NOTEBOOKS] == [
         "01-first-run",
         "02-tune-a-protocol",
         "03-replay-for-class",
         "04-validation",
+        "05-collision-risk",
+        "06-sensitivity",
     ]

@@ -173,7 +173,10 @@ def test_keep_out_compliance_keeps_flights_out() -> None:
     """Every planned entry into a keep-out zone is avoided by complying flights, none by others."""
 
     def violations(compliance: float) -> int:
-        s = load("scenarios/mou-2015.toml", {"protocol.keep_out.compliance": compliance})
+        # Su-34s sent to Manbij too, inside the US SOF area around Kobani
+        over = {"protocol.keep_out.compliance": compliance}
+        over["traffic.sorties[2].targets"] = ["Manbij", "Raqqa", "Aleppo"]  # type: ignore[assignment]
+        s = load("scenarios/mou-2015.toml", over)
         return sum(
             summarize(simulate(s, seed))["protocol_effects"]["zone_violations"] for seed in range(3)
         )

@@ -35,19 +35,19 @@ def _run(*args: str):
 
 CASES = {
     "misspelt key": (
-        "per_day = 22              # ~ share of ~70/day for 11-12",
-        "per_dya = 22              # ~ share of ~70/day for 11-12",
+        "per_day = 32              # ~ ~3 sorties a day for 11-12",
+        "per_dya = 32              # ~ ~3 sorties a day for 11-12",
         "traffic.sorties[0].per_dya: unknown key (did you mean 'per_day'?)",
     ),
     "negative rate": (
-        "per_day = 22              # ~ share of ~70/day for 11-12",
-        "per_day = -3              # ~ share of ~70/day for 11-12",
+        "per_day = 32              # ~ ~3 sorties a day for 11-12",
+        "per_day = -3              # ~ ~3 sorties a day for 11-12",
         "traffic.sorties[0].per_day: must be >= 0, got -3",
     ),
     "unknown place": (
         'base = "Mozdok"',
         'base = "Mozdokk"',
-        "traffic.sorties[5].base: unknown place 'Mozdokk'",
+        "traffic.sorties[6].base: unknown place 'Mozdokk'",
     ),
     "unknown type": ('type = "Su-24M"', 'type = "Su-42M"', "traffic.sorties[0].type:"),
     "syntax error": ("[traffic]\nscale = 1.0", "[traffic\nscale = 1.0", "TOML syntax error"),

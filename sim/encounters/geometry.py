@@ -35,6 +35,7 @@ class Leg:
 
     @property
     def duration_s(self) -> float:
+        """Length of the leg in time (s)."""
         return self.t1_s - self.t0_s
 
     def velocity(self) -> tuple[float, float, float]:
@@ -80,7 +81,8 @@ MOU 'rule of threes' 3 NM / 3,000 ft."""
 @dataclass(frozen=True, slots=True)
 class Encounter:
     """One encounter: the columns of ``encounters.csv`` plus the plane position at closest
-    approach."""
+    approach.
+    """
 
     a_id: str
     b_id: str
@@ -98,6 +100,9 @@ class Encounter:
     y_m: float
     cause: str = "chance"
     """Why the pair met: ``chance``, or what brought them together (labelled after detection)."""
+    p_nmac: float = math.nan
+    """Probability of entering the most severe cylinder under the position-error model
+    (NaN when the run has no error model)."""
 
 
 ENCOUNTER_COLUMNS = (
@@ -114,6 +119,7 @@ ENCOUNTER_COLUMNS = (
     "lat",
     "lon",
     "cause",
+    "p_nmac",
 )
 
 

@@ -22,6 +22,9 @@ The modules, each with one job:
 - :mod:`~sim.experiments.execution` — running what is missing of a plan;
 - :mod:`~sim.experiments.stats` — intervals, paired differences and pooled rates;
 - :mod:`~sim.experiments.report` — per-point summaries and paired comparison reports;
+- :mod:`~sim.experiments.power` — how many replications a question needs;
+- :mod:`~sim.experiments.sequential` — paired days added until an interval is narrow enough;
+- :mod:`~sim.experiments.sensitivity` — global sensitivity (Sobol, Morris) on common seeds;
 - :mod:`~sim.experiments.plots` — the plots of a sweep;
 - :mod:`~sim.experiments.sweeps`, :mod:`~sim.experiments.comparisons` — the entry points.
 
@@ -63,14 +66,30 @@ from sim.experiments.plan import (
     replication_seed,
 )
 from sim.experiments.plots import write_plots
+from sim.experiments.power import (
+    compare_replications,
+    paired_power,
+    point_replications,
+    replications_needed,
+)
 from sim.experiments.report import compare_report, summarize_points, write_summary
 from sim.experiments.rows import flatten_summary, run_task
+from sim.experiments.sensitivity import (
+    SensitivityPlan,
+    parse_param,
+    plan_sensitivity,
+    run_sensitivity,
+    sensitivity,
+)
+from sim.experiments.sequential import next_replications, sequential_compare, sequential_looks
 from sim.experiments.stats import (
     Interval,
     PairedDifference,
+    day_dispersion,
     mean_interval,
     paired_difference,
     pooled_rate,
+    pooled_upper,
 )
 from sim.experiments.store import MANIFEST, RunStore, code_fingerprint
 from sim.experiments.sweeps import run_sweep, sweep
@@ -91,6 +110,20 @@ __all__ = [
     "SweepOutcome",
     "SweepPlan",
     "code_fingerprint",
+    "compare_replications",
+    "day_dispersion",
+    "next_replications",
+    "paired_power",
+    "point_replications",
+    "pooled_upper",
+    "replications_needed",
+    "sequential_compare",
+    "SensitivityPlan",
+    "parse_param",
+    "plan_sensitivity",
+    "run_sensitivity",
+    "sensitivity",
+    "sequential_looks",
     "compare",
     "compare_report",
     "conform",

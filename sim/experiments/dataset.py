@@ -25,7 +25,7 @@ _ARROW = {
     "string": pa.string(),
     "json": pa.string(),
 }
-_NULL_WHEN_ABSENT = ("n_", "entered_", "rate_")
+_NULL_WHEN_ABSENT = ("n_", "entered_", "rate_", "expected_", "collision_")
 
 
 def run_schema(plan: SweepPlan) -> pa.Schema:
@@ -51,7 +51,8 @@ def evolve_schema(
 ) -> pa.Schema:
     """``schema`` grown to hold ``rows``: new figures added, integer columns widened to float
     when a fractional value arrives. The result depends only on the set of values seen, so
-    an interrupted sweep ends with the same columns as an uninterrupted one."""
+    an interrupted sweep ends with the same columns as an uninterrupted one.
+    """
     types = {f.name: f.type for f in schema}
     for row in rows:
         for name, value in row.items():

@@ -73,7 +73,8 @@ def _drive(
     flush: tuple[int, float],
 ) -> list[dict[str, Any]]:
     """Feed tasks to the backend; with a store, flush finished rows to it in chunks (and
-    whatever finished when an exception stops the sweep), else keep them."""
+    whatever finished when an exception stops the sweep), else keep them.
+    """
     if progress is not None:
         progress(already, plan.n_runs)
     if not tasks:

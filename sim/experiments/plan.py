@@ -187,14 +187,17 @@ class SweepPlan:
 
     @property
     def n_runs(self) -> int:
+        """Runs in the plan: points times replications."""
         return len(self.points) * self.replications
 
     @property
     def seeds(self) -> list[int]:
+        """The seed of each replication (shared by every point)."""
         return [replication_seed(self.base_seed, r) for r in range(self.replications)]
 
     @property
     def fingerprint(self) -> str:
+        """A hash of what the plan runs (a store refuses the runs of another plan)."""
         text = json.dumps(self.identity, sort_keys=True, default=str, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -216,13 +219,16 @@ class SweepPlan:
         return {**metrics, **{p: _cell(values[p], kind) for p, kind in self.params.items()}}
 
     def display_values(self, point: int) -> dict[str, Any]:
+        """The varied values of ``point``, as the columns show them."""
         values = self.points[point].values
         return {p: _cell(values[p], kind) for p, kind in self.params.items()}
 
 
 def _scenario_identity(scenario: Scenario) -> dict[str, Any]:
-    """What a run depends on: the resolved scenario without its file path and sweep table."""
-    return scenario.model_dump(mode="json", exclude={"path", "sweep"})
+    """What a run depends on: the resolved scenario without its file path and the tables of
+    experiments (``sweep``, ``sensitivity``).
+    """
+    return scenario.model_dump(mode="json", exclude={"path", "sweep", "sensitivity"})
 
 
 def plan_sweep(
@@ -312,7 +318,9 @@ def _check_paths(vary: Mapping[str, Any]) -> None:
                 "--vary seed: replications have their own seeds; "
                 "set the base seed with --set seed=N instead"
             )
-        elif path in _RESERVED or path.startswith(("n_", "entered_", "rate_", "comms_", "effect_")):
+        elif path in _RESERVED or path.startswith(
+            ("n_", "entered_", "rate_", "comms_", "effect_", "expected_", "collision_")
+        ):
             problems.append(f"--vary {path}: clashes with a result column name")
     if problems:
         raise InputError(problems)

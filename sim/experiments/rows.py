@@ -28,28 +28,36 @@ _GROUPS = {
     "encounters_entered": "entered_",
     "comms": "comms_",
     "protocol_effects": "effect_",
+    "expected_encounters": "expected_",
+    "expected_rates_per_1000_fh": "expected_rate_",
+    "collision": "collision_",
 }
 """Summary tables of figures and their column prefixes; other tables use ``<name>_``."""
 
-_SCALARS = ("flights", "missiles", "flight_hours")
+_SCALARS = ("flights", "missiles", "flight_hours", "flight_hours_over_syria")
 
 
 def flatten_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
     """One run's ``summary.json`` as flat columns.
 
     ``flights``, ``missiles``, ``flight_hours``; per category ``n_<c>`` (graded),
-    ``entered_<c>`` and ``rate_<c>`` (per 1,000 flight hours), and per cause of encounter
-    ``entered_<cause>_<c>`` and ``rate_<cause>_<c>``; ``comms_<name>`` and
+    ``entered_<c>`` and ``rate_<c>`` (per 1,000 flight hours), ``entered_over_syria_<c>`` and
+    ``rate_over_syria_<c>`` (over Syria, per 1,000 flight hours over Syria); under a
+    position-error model ``expected_<c>``, ``expected_rate_<c>`` and ``collision_<name>``;
+    per cause of encounter ``entered_<cause>_<c>`` and ``rate_<cause>_<c>``;
+    ``comms_<name>`` and
     ``effect_<name>`` (what the protocol did); any other table of numbers as
     ``<table>_<name>``; ``wall_s`` last.
     """
     row: dict[str, Any] = {k: summary[k] for k in _SCALARS if k in summary}
     row.update({f"rate_{c}": r["rate"] for c, r in summary["rates_per_1000_fh"].items()})
+    for c, r in summary.get("rates_per_1000_fh_over_syria", {}).items():
+        row.update({f"rate_over_syria_{c}": r["rate"], f"entered_over_syria_{c}": r["count"]})
     for cause, cats in summary.get("rates_per_1000_fh_by_cause", {}).items():
-        row.update({f"rate_{cause}_{c}": r["rate"] for c, r in cats.items()})
-        row.update({f"entered_{cause}_{c}": r["count"] for c, r in cats.items()})
+        for c, r in cats.items():
+            row.update({f"rate_{cause}_{c}": r["rate"], f"entered_{cause}_{c}": r["count"]})
     for key, table in summary.items():
-        if isinstance(table, Mapping) and key != "rates_per_1000_fh":
+        if isinstance(table, Mapping) and not key.startswith("rates_per_1000_fh"):
             prefix = _GROUPS.get(key, f"{key}_")
             row.update({prefix + k: _number(v) for k, v in table.items() if _is_number(v)})
     row["wall_s"] = summary["wall_s"]

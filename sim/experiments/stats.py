@@ -5,8 +5,11 @@ has ``n`` replications, so its rate is summarised two ways:
 
 - the **between-replication** mean of the per-replication rates with a Student t-interval
   (:func:`mean_interval`), which reflects every source of run-to-run variation;
-- the **pooled** rate, total count over total exposure, with the exact Poisson interval
-  (:func:`pooled_rate`), which assumes encounters are a Poisson process.
+- the **pooled** rate, total count over total exposure (:func:`pooled_rate`), with the exact
+  Poisson interval scaled by the over-dispersion between days (:func:`day_dispersion`):
+  encounters cluster, so days vary more than a Poisson process would.
+
+When nothing was seen, :func:`pooled_upper` is the one-sided upper bound to quote instead.
 
 Two scenarios run on the same seeds give paired replications; :func:`paired_difference`
 is the interval of the mean of ``b - a``, the same test as :func:`scipy.stats.ttest_rel`.
@@ -21,7 +24,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from sim.metrics import PER_FH, poisson_interval
+from sim.intervals import poisson_upper, scaled_poisson_interval
+from sim.metrics import PER_FH
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,7 @@ class Interval:
     n: int
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (for JSON)."""
         return asdict(self)
 
 
@@ -59,6 +64,7 @@ class PairedDifference:
     n: int
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (for JSON)."""
         return asdict(self)
 
 
@@ -150,10 +156,37 @@ def _paired_p_value(d: np.ndarray) -> float:
     return float(stats.ttest_1samp(d, 0.0).pvalue)
 
 
+def day_dispersion(counts: ArrayLike, exposure: ArrayLike) -> float:
+    """Over-dispersion of daily counts around a common rate: Pearson's chi-square over its
+    degrees of freedom (the quasi-Poisson estimate), at least 1.
+
+    1 with fewer than two days or no event (nothing to estimate it from).
+
+    Examples
+    --------
+    >>> day_dispersion([4, 5, 3, 4], [1.0, 1.0, 1.0, 1.0])
+    1.0
+    >>> round(day_dispersion([0, 12, 1, 11], [1.0, 1.0, 1.0, 1.0]), 2)
+    6.78
+    """
+    k, e = _values(counts), _values(exposure)
+    if k.size < 2 or k.sum() <= 0 or e.sum() <= 0:
+        return 1.0
+    mu = k.sum() / e.sum() * e
+    ok = mu > 0
+    x2 = float((((k - mu) ** 2)[ok] / mu[ok]).sum())
+    return max(1.0, x2 / (k.size - 1))
+
+
 def pooled_rate(
-    counts: ArrayLike, exposure: ArrayLike, per: float = PER_FH, level: float = 0.95
+    counts: ArrayLike,
+    exposure: ArrayLike,
+    per: float = PER_FH,
+    level: float = 0.95,
+    dispersion: float = 1.0,
 ) -> Interval:
-    """Pooled rate ``sum(counts) / sum(exposure) · per`` with the exact Poisson interval.
+    """Pooled rate ``sum(counts) / sum(exposure) · per`` with the exact Poisson interval,
+    scaled by ``dispersion`` (see :func:`day_dispersion`; 1 = Poisson).
 
     Parameters
     ----------
@@ -165,6 +198,8 @@ def pooled_rate(
         Rate unit in exposure units (1,000 flight hours by default).
     level : float
         Confidence level of the exact (Garwood) interval.
+    dispersion : float
+        Over-dispersion of the counts (variance over mean), at least 1.
 
     Returns
     -------
@@ -183,5 +218,23 @@ def pooled_rate(
     total_k, total_e = int(round(k.sum())), float(e.sum())
     if total_e <= 0:
         return Interval(float("nan"), float("nan"), float("nan"), int(k.size))
-    lo, hi = poisson_interval(total_k, total_e / per, level)
+    lo, hi = scaled_poisson_interval(total_k, total_e / per, dispersion, level)
     return Interval(total_k / total_e * per, lo, hi, int(k.size))
+
+
+def pooled_upper(
+    counts: ArrayLike,
+    exposure: ArrayLike,
+    per: float = PER_FH,
+    dispersion: float = 1.0,
+    level: float = 0.95,
+) -> float:
+    """One-sided upper bound on the pooled rate (the figure to quote when nothing was seen).
+
+    Examples
+    --------
+    >>> round(pooled_upper([0, 0, 0], [1000.0, 1000.0, 1000.0]), 3)  # rule of three
+    0.999
+    """
+    total_e = float(_values(exposure).sum())
+    return poisson_upper(float(_values(counts).sum()), total_e / per, dispersion, level)

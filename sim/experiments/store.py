@@ -128,6 +128,7 @@ class RunStore:
         self._manifest = {k: v for k, v in manifest.items() if k != "columns"}
 
     def parts(self) -> list[Path]:
+        """The part files saved so far, in order."""
         return sorted(self.runs.glob("part-*.parquet"))
 
     def done_keys(self) -> set[tuple[int, int]]:
@@ -140,7 +141,8 @@ class RunStore:
 
     def write(self, rows: Sequence[Mapping[str, Any]]) -> Path:
         """Save finished runs as the next part file (atomically), growing the columns first
-        if the rows bring new ones."""
+        if the rows bring new ones.
+        """
         grown = evolve_schema(self.schema, self.base, rows)
         if not grown.equals(self.schema):
             self.schema = grown

@@ -25,7 +25,8 @@ def run_sweep(
     progress: Progress | None = None,
 ) -> SweepOutcome:
     """Execute a plan; with ``out``, also write ``summary.csv`` and ``plots/`` when it is done
-    (again only if something new ran or they are missing)."""
+    (again only if something new ran or they are missing).
+    """
     outcome = execute(plan, out, backend, workers, cluster, progress)
     if out is not None and (outcome.ran or not (Path(out) / "summary.csv").exists()):
         summary = summarize_points(outcome.runs, plan)

@@ -23,7 +23,8 @@ ROW = 8
 
 def path_rows(f: Flight, until_s: float, max_legs: int) -> list[list[float]]:
     """The flight's legs from its current one until ``until_s`` (at most ``max_legs`` rows),
-    as plain lists; empty when the flight is not on a leg."""
+    as plain lists; empty when the flight is not on a leg.
+    """
     leg = f.leg
     if leg is None or not f.airborne:
         return []

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class TimedArea:
     """An area to keep clear of during ``[from_s, to_s]`` (the whole run for standing zones),
-    between ``floor_m`` and ``ceiling_m`` (every altitude by default)."""
+    between ``floor_m`` and ``ceiling_m`` (every altitude by default).
+    """
 
     name: str
     geometry: BaseGeometry

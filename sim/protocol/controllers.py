@@ -117,7 +117,8 @@ def controllers(
 ) -> Generator[simpy.Event, object, None]:
     """Each side's controller that sees its own aircraft, and holds a track on the other,
     turns its aircraft away (later when the other is hard to sort out: no transponder),
-    holding the new altitude along its plan until ``until_s`` when given."""
+    holding the new altitude along its plan until ``until_s`` when given.
+    """
     for own, other in sorted(((a, b), (b, a)), key=lambda p: p[0].id):
         if own.side not in seen or not covered(seen[own.side], own, run.env.now):
             continue

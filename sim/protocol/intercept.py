@@ -101,6 +101,8 @@ def _line_listener(
         assert f.leg is not None
         x, y, _ = f.leg.position_at(t + 1.0)
         if int(geo.side_of_euphrates(x, y)) == bank:  # not on its way back to its own bank
+            if trig.protest:
+                state.protest(trig, f)
             state.trigger(trig, f)
 
     return crossed
@@ -177,8 +179,13 @@ def figures(result: RunResult) -> dict[str, float]:
 
 
 def check(spec: InterceptSpec, protocol: ProtocolBase) -> list[str]:
-    """Alert bases and types must exist."""
+    """Alert bases and types, and dual-role fighter types, must exist."""
     out = []
+    for i, name in enumerate(spec.fighter_types):
+        try:
+            aircraft.find_type(name)
+        except LookupError as exc:
+            out.append(f"intercept.fighter_types[{i}]: {exc}")
     for i, a in enumerate(spec.alert):
         for field, fn, value in (
             ("base", places.find_place, a.base),
@@ -204,7 +211,7 @@ INTERCEPT = Mechanism(
     spec=InterceptSpec,
     install=install,
     doc="fighters intercept and shadow the other side's aircraft (line crossers, intruders)",
-    after=("deconfliction_line", "separation"),
+    after=("hotline", "deconfliction_line", "separation"),
     events=INTERCEPT_EVENTS,
     figures=figures,
     table=(

@@ -42,6 +42,12 @@ class TriggerSpec(Strict):
     protect: list[str] = Field(default_factory=list, description="approach: own missions")
     range_nm: float = Field(10.0, gt=0, description="approach: how close the other comes")
     scramble: bool = Field(True, description="alert aircraft may be launched for it")
+    cooldown_min: float | None = Field(
+        None, ge=0, description="the same formation not again sooner (None: the table's)"
+    )
+    protest: bool = Field(
+        False, description="the side also protests over the hotline (once a formation)"
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> TriggerSpec:
@@ -53,6 +59,7 @@ class TriggerSpec(Strict):
 
     @property
     def name(self) -> str:
+        """``side:on``, e.g. ``coalition:line_crossing`` (in events and figures)."""
         return f"{self.side}:{self.on}"
 
 
@@ -74,6 +81,9 @@ class InterceptSpec(MechanismSpec):
     provenance: Provenance = "reported practice"
     triggers: list[TriggerSpec] = Field(default_factory=list)
     fighters: list[str] = Field(default_factory=lambda: ["cap", "escort", "alert"])
+    fighter_types: list[str] = Field(
+        default_factory=list, description="types sent whatever their mission (dual-role)"
+    )
     max_vector_nm: float = Field(100.0, gt=0)
     vector_min: float = Field(2.0, ge=0, description="from the trigger to the turn")
     alert: list[AlertSpec] = Field(default_factory=list)

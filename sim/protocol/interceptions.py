@@ -58,12 +58,28 @@ class Interceptions:
             return
         now = self.run.env.now
         key = (trig.side, target.unit)
-        if now - self.last.get(key, -math.inf) < self.spec.cooldown_min * MIN:
+        cooldown = self.spec.cooldown_min if trig.cooldown_min is None else trig.cooldown_min
+        if now - self.last.get(key, -math.inf) < cooldown * MIN:
             return
+        members, _, _ = self._fighters(trig.side, target, protected)
+        if not members and (not trig.scramble or self._alert(trig.side, target) is None):
+            return  # nobody to send yet: the next trigger may find someone
         self.last[key] = now  # a formation is considered once per cooldown, ordered or not
         if trig.p < 1.0 and self.run.streams["intercept"].uniform() >= trig.p:
             return
         self.run.env.process(self._episode(trig, target, protected))
+
+    def protest(self, trig: TriggerSpec, target: Flight) -> None:
+        """The side calls the other over the hotline about ``target`` (once per formation in
+        ``cooldown_min``), when the protocol has a hotline.
+        """
+        hotline = self.run.services.get("hotline")
+        now = self.run.env.now
+        key = (f"protest {trig.side}", target.unit)
+        if hotline is None or now - self.last.get(key, -math.inf) < self.spec.cooldown_min * MIN:
+            return
+        self.last[key] = now
+        hotline.call(trig.side, "protest", target.id)
 
     # -- choosing the interceptor ------------------------------------------------------------
 
@@ -72,7 +88,7 @@ class Interceptions:
             f.airborne
             and f.pilot is None
             and f.plan.kind == "fixed_wing"
-            and f.plan.mission in self.spec.fighters
+            and (f.plan.mission in self.spec.fighters or f.plan.type in self.spec.fighter_types)
         )
 
     def _unit(self, f: Flight) -> list[Flight]:

@@ -83,6 +83,7 @@ LINE_CROSSING = EventKind(
 )
 
 OWN_BANK = {"russia": 1, "coalition": -1}
+OWN_REGION = {"russia": "west-of-euphrates", "coalition": "east-of-euphrates"}
 """``geo.side_of_euphrates`` sign of each side's own bank (+1 west/south, -1 east/north)."""
 
 
@@ -106,22 +107,21 @@ def install(run: Run, spec: DeconflictionLineSpec) -> None:
     hotline: Hotline | None = run.services.get("hotline")
     line = syrian_line()
     far = {side: _far_bank(side) for side in OWN_BANK}
+    banks: dict[tuple[str, int], shapely.Geometry] = {}
     routers: dict[str, Router] = {}
     notified: dict[str, bool] = {}
     state = run.services["deconfliction_line"] = LineState(notified)
-    told: set[str] = set()
     for _, f in sorted(run.flights.items()):
         if f.plan.explicit or f.plan.kind == "missile" or f.side not in OWN_BANK:
             continue
         if run.streams.uniform("deconfliction_line", "cross", f.unit) >= spec.crossing_fraction:
-            _keep_to_bank(f, far[f.side], spec.setback_nm * NM, routers)
+            _keep_to_bank(f, far[f.side], spec.setback_nm * NM, routers, banks)
         if not _crosses(f, line):
             continue
         unnotified = run.streams.uniform("deconfliction_line", "unnotified", f.unit)
         tell = unnotified >= spec.p_unnotified and hotline is not None
         notified[f.id] = tell
-        if tell and f.unit not in told:  # a formation is notified once, by its first member
-            told.add(f.unit)
+        if tell:  # each aircraft's crossing is notified (a formation's members decide together)
             assert hotline is not None
             run.env.process(_notify_crossing(run, hotline, spec, f, line))
 
@@ -144,10 +144,32 @@ def _far_bank(side: str) -> shapely.Geometry:
     return zones.zone_polygon(region=name).simplify(2000.0)
 
 
+def _own_bank_allowed(
+    side: str,
+    far: shapely.Geometry,
+    margin_m: float,
+    banks: dict[tuple[str, int], shapely.Geometry],
+) -> shapely.Geometry:
+    """The side's own bank inside Syria, at least ``margin_m`` (rounded up to 1 NM) from the
+    far bank: where a moved station pattern's centre may go (cached per side and margin).
+    """
+    key = (side, int(np.ceil(margin_m / NM)))
+    if key not in banks:
+        own = zones.zone_polygon(region=OWN_REGION[side]).simplify(2000.0)
+        banks[key] = shapely.difference(own, far.buffer(key[1] * NM))
+    return banks[key]
+
+
 def _keep_to_bank(
-    f: Flight, far: shapely.Geometry, setback_m: float, routers: dict[str, Router]
+    f: Flight,
+    far: shapely.Geometry,
+    setback_m: float,
+    routers: dict[str, Router],
+    banks: dict[tuple[str, int], shapely.Geometry],
 ) -> None:
-    """Move the station pattern back to the flight's own bank and route around the far bank."""
+    """Move the station pattern back to the flight's own bank (inside Syria where it fits) and
+    route around the far bank.
+    """
     i, j = f.plan.station
     pts = np.array(f.route, dtype=float)
     if j > i:
@@ -155,10 +177,14 @@ def _keep_to_bank(
         margin = setback_m + station.hausdorff_distance(shapely.Point(pts[i, :2]))
         if station.distance(far) < margin:
             aim = shapely.Point(pts[i, 0], pts[i, 1])
-            away = aim.buffer(1.0).union(far).buffer(margin)
-            target = nearest_points(away.exterior, aim)[0]
+            allowed = _own_bank_allowed(f.side, far, margin, banks)
+            if allowed.is_empty:
+                away = aim.buffer(1.0).union(far).buffer(margin)
+                target = nearest_points(away.exterior, aim)[0]
+            else:
+                target = nearest_points(allowed, aim)[0]
             pts[i:j, :2] += np.array([target.x - aim.x, target.y - aim.y])
-            f.replan([tuple(p) for p in pts])
+            f.replan([tuple(p) for p in pts], by="deconfliction_line")
     if not shapely.intersects(shapely.LineString(pts[:, :2]), far):
         return
     if f.side not in routers:
@@ -166,7 +192,8 @@ def _keep_to_bank(
     router = routers[f.side]
     if shapely.contains_xy(router.area, *f.route[0][:2]):
         return  # based on the far bank (or too close to it): nothing to route around
-    f.replan([f.route[0], *detour(f.route[0], f.route[1:], [far], setback_m, router=router)])
+    route = detour(f.route[0], f.route[1:], [far], setback_m, router=router)
+    f.replan([f.route[0], *route], by="deconfliction_line")
 
 
 def _notify_crossing(

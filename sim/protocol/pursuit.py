@@ -78,6 +78,7 @@ class Pursuit:
     heading: float = 0.0
 
     def __call__(self, f: Flight, now: float) -> tuple[Point, float] | None:
+        """The next leg: approach, join, hold the station, or break off (``None``)."""
         if self.reason:
             return None
         if not self.target.airborne:
@@ -130,7 +131,8 @@ class Pursuit:
 
     def _approach(self, here: Point, there: Point, now: float) -> tuple[Point, float]:
         """Towards the station off the target, where the target will be when reached at dash
-        speed (one short leg): never straight at the target itself."""
+        speed (one short leg): never straight at the target itself.
+        """
         lead_s = math.hypot(there[0] - here[0], there[1] - here[1]) / self.dash_mps
         t = now + lead_s
         rows = self._target_path(t)
@@ -175,7 +177,8 @@ class Pursuit:
 
     def _steady_step(self, here: Point, now: float) -> float:
         """``step_s``, or longer when on station behind a target flying straight; shorter when
-        the target turns within it (a leg never spans the target's turn)."""
+        the target turns within it (a leg never spans the target's turn).
+        """
         rows = self._target_path(now + self.step_s)
         if len(rows) == 0 or self.t_join is None:
             return self.step_s

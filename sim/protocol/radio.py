@@ -95,7 +95,8 @@ def radio_call(
     run: Run, spec: RadioSpec, a: Flight, b: Flight, until_s: float | None = None
 ) -> Generator[simpy.Event, object, None]:
     """A call on the agreed (or guard) frequency; on success the called aircraft manoeuvres
-    (holding a new altitude along its plan until ``until_s``, when given)."""
+    (holding a new altitude along its plan until ``until_s``, when given).
+    """
     caller, callee = (a, b) if a.side == "coalition" else (b, a)
     if spec.agreed_frequencies:
         test = run.services.get("comms_test")

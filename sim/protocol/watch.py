@@ -336,7 +336,8 @@ class Watch:
 
 def stay_end(w: Watch, rule: Rule, a: Flight, b: Flight) -> float | None:
     """When the predicted stay of ``a`` and ``b`` inside the rule's cylinder ends (None when the
-    rule does not look along the plans)."""
+    rule does not look along the plans).
+    """
     if not rule.plan_aware:
         return None
     return w.stays.get((rule.name, *sorted((a.id, b.id))))
@@ -344,7 +345,8 @@ def stay_end(w: Watch, rule: Rule, a: Flight, b: Flight) -> float | None:
 
 def watch_of(run: Run, name: str = "watch", max_legs: int = MAX_LEGS) -> Watch:
     """The run's watch called ``name``, created (and hooked onto every new leg) by the first
-    rule installed; ``max_legs`` is 1 for a watch of current legs only."""
+    rule installed; ``max_legs`` is 1 for a watch of current legs only.
+    """
     watch = run.services.get(name)
     if watch is None:
         watch = run.services[name] = Watch(run, max_legs)

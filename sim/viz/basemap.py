@@ -44,14 +44,14 @@ from sim.viz.view import View, geometry_path
 if TYPE_CHECKING:
     from sim.scenario import Scenario
 
-__all__ = ["BaseMap", "draw_basemap"]
+__all__ = ["BaseMap", "Mark", "draw_basemap", "place_marks"]
 
 _BASE_KINDS_RU = ("airbase_ru", "naval_base_ru")
 _BASE_KINDS_COALITION = ("airbase_us", "airbase_uk", "garrison_us")
 
 
 @dataclass(frozen=True, slots=True)
-class _Mark:
+class Mark:
     """One labelled place on the map."""
 
     label: str
@@ -74,7 +74,7 @@ def _short_name(name: str) -> str:
     return short
 
 
-def _place_marks() -> list[_Mark]:
+def place_marks() -> list[Mark]:
     """The places worth a marker, with style by kind (bases by side, cities in black)."""
     marks = []
     for p in places.places().values():
@@ -82,19 +82,19 @@ def _place_marks() -> list[_Mark]:
         name = _short_name(p.name)
         if p.kind in _BASE_KINDS_RU:
             marker = "^" if p.kind == "airbase_ru" else "v"
-            marks.append(_Mark(name, x, y, marker, SIDE_COLORS["russia"], "black", 9, 0, 1.0, True))
+            marks.append(Mark(name, x, y, marker, SIDE_COLORS["russia"], "black", 9, 0, 1.0, True))
         elif p.kind in _BASE_KINDS_COALITION:
-            marks.append(_Mark(name, x, y, "s", SIDE_COLORS["coalition"], "black", 8, 0, 1.0, True))
+            marks.append(Mark(name, x, y, "s", SIDE_COLORS["coalition"], "black", 8, 0, 1.0, True))
         elif p.kind == "naval_area":
-            marks.append(_Mark("carrier box", x, y, "D", SIDE_COLORS["coalition"], "black", 7, 1))
+            marks.append(Mark("carrier box", x, y, "D", SIDE_COLORS["coalition"], "black", 7, 1))
         elif p.kind == "launch_area_ru":
             marks.append(
-                _Mark("Kalibr launch area", x, y, "X", SIDE_COLORS["russia"], "black", 8, 1, 0.85)
+                Mark("Kalibr launch area", x, y, "X", SIDE_COLORS["russia"], "black", 8, 1, 0.85)
             )
         elif p.kind == "airbase_sy":
-            marks.append(_Mark(name, x, y, "^", "white", SYRIAN_BASE, 6, 3, 0.8))
+            marks.append(Mark(name, x, y, "^", "white", SYRIAN_BASE, 6, 3, 0.8))
         elif p.kind in ("city", "dam"):
-            marks.append(_Mark(name, x, y, "o", CITY, "white", 5, 2))
+            marks.append(Mark(name, x, y, "o", CITY, "white", 5, 2))
     return sorted(marks, key=lambda m: m.priority)
 
 
@@ -151,7 +151,7 @@ def draw_basemap(
     artists += _draw_euphrates(ax, scenario, fontsize)
     zones = _draw_zones(ax, scenario, fontsize)
     artists += zones
-    marks = [m for m in _place_marks() if _inside(view, m.x, m.y)]
+    marks = [m for m in place_marks() if _inside(view, m.x, m.y)]
     for m in marks:
         (line,) = ax.plot(
             [m.x],
@@ -372,7 +372,7 @@ _OFFSETS = (
 
 
 def _place_labels(
-    ax: Axes, marks: Sequence[_Mark], fontsize: float, taken: list[Bbox]
+    ax: Axes, marks: Sequence[Mark], fontsize: float, taken: list[Bbox]
 ) -> list[Text]:
     """Label the marks greedily: the first candidate position that overlaps nothing placed.
 
@@ -427,7 +427,7 @@ def _points(fig: Figure, dx: float, dy: float):
     return ScaledTranslation(dx / 72, dy / 72, fig.dpi_scale_trans)
 
 
-def _marker_box(ax: Axes, m: _Mark) -> Bbox:
+def _marker_box(ax: Axes, m: Mark) -> Bbox:
     px, py = ax.transData.transform((m.x, m.y))
     half = m.size / 2 * ax.get_figure().dpi / 72
     return Bbox.from_extents(px - half, py - half, px + half, py + half)

@@ -4,8 +4,8 @@ The words and marks come from the registry of mechanisms (``sim.protocol.registr
 event kind says how it reads on the ticker and what area it puts on the map, and each
 mechanism which zones and lines it draws. The drawing modules only get the answers:
 
-- :func:`notified_areas` — the areas announced (strike areas, crossing corridors), with
-  their windows;
+- :func:`notified_areas`, :func:`announced_areas` — the areas announced (strike areas,
+  crossing corridors), with their windows (and when they were announced);
 - :func:`hotline_load`, :func:`hotline_calls`, :func:`outages` — the hotline over the day;
 - :func:`ticker_entries`, :func:`has_protocol_events` — the replay's ticker lines;
 - :func:`scenario_zones`, :func:`protocol_lines` — what the map marks for the scenario and
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sim.scenario import Scenario
 
 __all__ = [
+    "announced_areas",
     "has_protocol_events",
     "hotline_calls",
     "hotline_load",
@@ -45,13 +46,20 @@ __all__ = [
 
 def notified_areas(events: Iterable[Event]) -> list[MapArea]:
     """The areas events put on the map (notified strike areas, crossing corridors)."""
+    return [area for _, area in announced_areas(events)]
+
+
+def announced_areas(events: Iterable[Event]) -> list[tuple[float, MapArea]]:
+    """(time of the event, area) for each area an event puts on the map: when it was
+    announced, and the area with its window.
+    """
     kinds = registry.event_kinds()
     areas = []
     for e in events:
         kind = kinds.get(e.kind)
         area = kind.map_area(e) if kind is not None and kind.map_area is not None else None
         if area is not None:
-            areas.append(area)
+            areas.append((e.t_s, area))
     return areas
 
 
@@ -157,7 +165,8 @@ def protocol_lines(scenario: Scenario | None) -> list[tuple[str, BaseGeometry]]:
 
 def scenario_zones(scenario: Scenario | None) -> list[tuple[str, BaseGeometry]]:
     """(name, geometry in the plane) of the scenario's zones and the zones its enabled
-    mechanisms draw (keep-out areas)."""
+    mechanisms draw (keep-out areas).
+    """
     if scenario is None:
         return []
     specs = list(scenario.zones)

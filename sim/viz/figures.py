@@ -171,7 +171,8 @@ def _draw_tracks(ax: Axes, result: RunResult, sides: dict[str, str], kinds: dict
 
 def _draw_encounter_marks(ax: Axes, result: RunResult, names: Sequence[str]) -> None:
     """Rings at the places of closest approach, most severe on top, labelled with the time
-    when there are few enough to read."""
+    when there are few enough to read.
+    """
     colors = category_colors(names)
     rank = {n: i for i, n in enumerate(names)}
     label = len(result.encounters) <= 30

@@ -38,6 +38,7 @@ class Cursor:
         self.y = top
 
     def text(self, x: float, s: str, *, gap: float, **kwargs: Any) -> Text:
+        """Place a line of text at the cursor and move the cursor below it."""
         text = self.fig.text(x, self.y, s, va="top", **kwargs)
         self.advance(text, gap=gap)
         return text

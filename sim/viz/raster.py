@@ -37,6 +37,7 @@ class Underlay(Artist):
         self._region = fig.canvas.copy_from_bbox(fig.bbox)
 
     def draw(self, renderer: Any) -> None:
+        """Draw by copying saved pixels (Matplotlib calls this)."""
         if not self.get_visible():
             return
         h, w = self._rgba.shape[:2]
@@ -76,12 +77,14 @@ class TextLines(Artist):
         return len(self.texts)
 
     def set_line(self, i: int, text: str, color: Any = "black", alpha: float = 1.0) -> None:
+        """Set the text, colour and opacity of line ``i``."""
         line = self.texts[i]
         line.set_text(text)
         line.set_color(color)
         line.set_alpha(alpha)
 
     def draw(self, renderer: Any) -> None:
+        """Draw by copying saved pixels (Matplotlib calls this)."""
         if not self.get_visible():
             return
         if not isinstance(renderer, RendererAgg):

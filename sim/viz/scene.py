@@ -85,7 +85,8 @@ PANEL_X = 0.705
 @dataclass(frozen=True)
 class Options:
     """How a scene moves: frame step, aircraft labels, the aircraft followed (an index into
-    the tracks), trail and afterglow lengths (seconds), base font size (points)."""
+    the tracks), trail and afterglow lengths (seconds), base font size (points).
+    """
 
     step_s: float
     labels: bool

@@ -36,14 +36,17 @@ class View:
 
     @property
     def width(self) -> float:
+        """Width of the view (m)."""
         return self.x1 - self.x0
 
     @property
     def height(self) -> float:
+        """Height of the view (m)."""
         return self.y1 - self.y0
 
     @property
     def center(self) -> tuple[float, float]:
+        """Centre of the view (m)."""
         return (self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2
 
     def fit(self, aspect: float) -> View:
@@ -63,9 +66,11 @@ class View:
         )
 
     def shapely_box(self, pad: float = 0.0) -> BaseGeometry:
+        """The view as a Shapely box, grown by ``pad`` metres."""
         return box(self.x0 - pad, self.y0 - pad, self.x1 + pad, self.y1 + pad)
 
     def apply(self, ax: Axes) -> None:
+        """Set the limits of the axes to the view."""
         ax.set_xlim(self.x0, self.x1)
         ax.set_ylim(self.y0, self.y1)
 

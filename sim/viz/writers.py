@@ -1,4 +1,8 @@
-"""Writing a replay to a file: GIF, MP4 or a self-contained HTML page."""
+"""Writing an animated replay to a file for slides: GIF or MP4.
+
+The interactive replay for the browser is a page of its own (:mod:`sim.viz.page`), drawn
+from the legs, not from frames.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
-from matplotlib.animation import FFMpegWriter, HTMLWriter, PillowWriter
+from matplotlib.animation import FFMpegWriter, PillowWriter
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
@@ -23,14 +27,14 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "save"]
 
-FORMATS = (".gif", ".mp4", ".html")
+FORMATS = (".gif", ".mp4")
 """File suffixes :func:`save` writes."""
 
 
 def save(
     anim: ReplayAnimation, path: str | Path, progress: Callable[[float], None] | None = None
 ) -> Path:
-    """Write a replay as GIF, MP4 or self-contained HTML, chosen by the file suffix.
+    """Write a replay as GIF or MP4, chosen by the file suffix.
 
     The file is rendered to a temporary file in the same directory and renamed into place,
     so an interrupted save never leaves a partial file under the final name.
@@ -40,9 +44,8 @@ def save(
     anim : ReplayAnimation
         From :func:`~sim.viz.animation.replay`.
     path : str or pathlib.Path
-        Ends in ``.gif`` (Pillow), ``.mp4`` (H.264 through the ffmpeg bundled with
-        ``imageio-ffmpeg``) or ``.html`` (every frame embedded as a base64 PNG, with
-        play controls; opens in any browser).
+        Ends in ``.gif`` (Pillow) or ``.mp4`` (H.264 through the ffmpeg bundled with
+        ``imageio-ffmpeg``). For an HTML page use :func:`sim.viz.page.replay_page`.
     progress : callable, optional
         Called with the fraction of frames rendered, in [0, 1].
 
@@ -53,6 +56,8 @@ def save(
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == ".html":
+        raise ReplayError(f"{path}: an HTML replay is a page of its own: use sim.viz.replay_page")
     if suffix not in FORMATS:
         raise ReplayError(
             f"{path}: unknown replay format {path.suffix!r} (use {', '.join(FORMATS)})"
@@ -82,22 +87,20 @@ def save(
 def _writer(suffix: str, fps: float) -> Any:
     if suffix == ".gif":
         return _PalettedGifWriter(fps=fps)
-    if suffix == ".mp4":
-        return FFMpegWriter(
-            fps=fps,
-            codec="h264",
-            extra_args=[
-                "-pix_fmt",
-                "yuv420p",
-                "-preset",
-                "veryfast",
-                "-crf",
-                "23",
-                "-movflags",
-                "+faststart",
-            ],
-        )
-    return HTMLWriter(fps=fps, embed_frames=True, default_mode="loop", embed_limit=1e6)
+    return FFMpegWriter(
+        fps=fps,
+        codec="h264",
+        extra_args=[
+            "-pix_fmt",
+            "yuv420p",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "23",
+            "-movflags",
+            "+faststart",
+        ],
+    )
 
 
 class _PalettedGifWriter(PillowWriter):

@@ -1,0 +1,133 @@
+"""Exposure over Syria: hours flown inside Syria's border, exactly, from the legs flown.
+
+Each straight leg is a segment in the simulation plane flown at constant speed, so the time it
+spends inside Syria is its duration times the fraction of its length inside the polygon.
+Legs that do not touch the border are wholly in or out (one vectorised point test); only the
+legs that cross it are clipped with Shapely. Encounters count as over Syria when the pair's
+midpoint at closest approach is inside. Rates per 1,000 flight hours over Syria divide the one
+by the other: the exposure where the two air forces actually met, without the transits over
+Iraq, Turkey, the Gulf and the sea that move the all-flying rate with the traffic mix.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import shapely
+
+from sim import geo
+from sim.records import RunResult
+from sim.units import H
+
+__all__ = ["encounters_over_syria", "hours_inside", "hours_over_syria"]
+
+
+def hours_inside(area: shapely.Geometry, legs: np.ndarray) -> np.ndarray:
+    """Hours each leg spends inside ``area``.
+
+    Parameters
+    ----------
+    area : shapely Polygon or MultiPolygon (plane metres).
+    legs : array (n, 6)
+        Columns ``t0_s, t1_s, x0_m, y0_m, x1_m, y1_m`` (altitude does not matter).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> legs = np.array(
+    ...     [[0, 3600, -1, 0.5, 3, 0.5], [0, 3600, 2, 2, 3, 3], [0, 7200, 0.5, 0.5, 0.5, 0.5]]
+    ... )
+    >>> hours_inside(box(0, 0, 1, 1), legs).tolist()
+    [0.25, 0.0, 2.0]
+    """
+    legs = np.asarray(legs, dtype=float).reshape(-1, 6)
+    hours = (legs[:, 1] - legs[:, 0]) / H
+    if len(legs) == 0:
+        return hours
+    lines = shapely.linestrings(np.stack([legs[:, 2:4], legs[:, 4:6]], axis=1))
+    crossing = shapely.intersects(_prepared_boundary(area), lines)
+    inside = shapely.contains_xy(area, legs[:, 2], legs[:, 3])
+    frac = np.where(inside, 1.0, 0.0)
+    if crossing.any():
+        frac[crossing] = _fraction_inside(area, legs[crossing, 2:6], lines[crossing])
+    return hours * frac
+
+
+@functools.lru_cache(maxsize=8)
+def _prepared_boundary(area: shapely.Geometry) -> shapely.Geometry:
+    """The area's boundary, prepared (kept for the few areas used, e.g. Syria)."""
+    shapely.prepare(area)
+    boundary = area.boundary
+    shapely.prepare(boundary)
+    return boundary
+
+
+@functools.lru_cache(maxsize=8)
+def _edges(area: shapely.Geometry) -> tuple[np.ndarray, shapely.STRtree]:
+    """The area's border as straight edges ``(n, 4)`` (x0, y0, x1, y1) and their tree."""
+    rings = shapely.get_rings(shapely.get_parts(area))
+    chunks = [np.asarray(shapely.get_coordinates(r)) for r in rings]
+    edges = np.vstack([np.hstack([c[:-1], c[1:]]) for c in chunks if len(c) > 1])
+    lines = shapely.linestrings(edges.reshape(-1, 2, 2))
+    return edges, shapely.STRtree(lines)
+
+
+def _fraction_inside(area: shapely.Geometry, seg: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """Exact fraction of each segment ``(n, 4)`` inside ``area``: the segment is cut where it
+    meets the border, and each piece is in or out as its midpoint is.
+    """
+    edges, tree = _edges(area)
+    li, ei = tree.query(lines, predicate="intersects")
+    p, r = seg[li, :2], seg[li, 2:] - seg[li, :2]
+    q, e = edges[ei, :2], edges[ei, 2:] - edges[ei, :2]
+    denom = r[:, 0] * e[:, 1] - r[:, 1] * e[:, 0]
+    qp = q - p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (qp[:, 0] * e[:, 1] - qp[:, 1] * e[:, 0]) / denom
+    keep = np.isfinite(t)
+    n = len(seg)
+    owner = np.concatenate([li[keep], np.arange(n), np.arange(n)])
+    ts = np.clip(np.concatenate([t[keep], np.zeros(n), np.ones(n)]), 0.0, 1.0)
+    order = np.lexsort((ts, owner))
+    owner, ts = owner[order], ts[order]
+    same = owner[1:] == owner[:-1]
+    a, b, who = ts[:-1][same], ts[1:][same], owner[:-1][same]
+    mid = (a + b) / 2
+    x = seg[who, 0] + mid * (seg[who, 2] - seg[who, 0])
+    y = seg[who, 1] + mid * (seg[who, 3] - seg[who, 1])
+    inside = shapely.contains_xy(area, x, y)
+    frac = np.zeros(n)
+    np.add.at(frac, who, (b - a) * inside)
+    return frac
+
+
+def _leg_table(result: RunResult) -> tuple[np.ndarray, list[str]]:
+    """The aircraft legs (missiles left out) as ``[t0, t1, x0, y0, x1, y1]`` and their ids."""
+    missiles = {f.id for f in result.flights if f.kind == "missile"}
+    rows = [
+        (leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.x1_m, leg.y1_m)
+        for fid, leg in result.legs
+        if fid not in missiles
+    ]
+    ids = [fid for fid, _ in result.legs if fid not in missiles]
+    return np.array(rows, dtype=float).reshape(-1, 6), ids
+
+
+def hours_over_syria(result: RunResult) -> tuple[float, dict[str, float]]:
+    """Aircraft flight hours inside Syria's border, in all and per side."""
+    table, ids = _leg_table(result)
+    hours = hours_inside(geo.syria(), table)
+    side_of = {f.id: f.side for f in result.flights}
+    sides = np.array([side_of.get(i, "") for i in ids])
+    by_side = {s: float(hours[sides == s].sum()) for s in sorted({f.side for f in result.flights})}
+    return float(hours.sum()), by_side
+
+
+def encounters_over_syria(result: RunResult) -> list[bool]:
+    """For each encounter, whether the pair's midpoint at closest approach is inside Syria."""
+    if not result.encounters:
+        return []
+    x = np.array([e.x_m for e in result.encounters])
+    y = np.array([e.y_m for e in result.encounters])
+    return shapely.contains_xy(geo.syria(), x, y).tolist()
