@@ -225,12 +225,16 @@ def test_alert_aircraft_are_a_resource(tmp_path: Path) -> None:
     )
     r = simulate(load(path), 0)
     launched = [f for f in r.flights if f.mission == "alert"]
-    assert len(launched) >= 2 and {f.formation for f in launched} == {launched[0].id}
-    takeoffs = sorted(f.takeoff_s for f in launched)
-    # one pair at a time: the second pair takes off only after the first has landed
-    if len(launched) > 2:
-        first_landing = min(f.landing_s for f in launched[:2])
-        assert takeoffs[2] >= first_landing
+    pairs: dict[str, list] = {}
+    for f in launched:
+        pairs.setdefault(f.formation, []).append(f)
+    assert pairs and all(len(p) == 2 and lead in {f.id for f in p} for lead, p in pairs.items())
+    # one pair at a time: a pair takes off only after the one before it has landed
+    spans = sorted(
+        (min(f.takeoff_s for f in p), max(f.landing_s for f in p)) for p in pairs.values()
+    )
+    for (_, landed), (took_off, _) in zip(spans, spans[1:], strict=False):
+        assert took_off >= landed
     assert summarize(r)["protocol_effects"]["intercept_scrambles"] >= 1
 
 
