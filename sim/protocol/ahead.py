@@ -16,7 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     from sim.state import Flight
 
-__all__ = ["path_ahead", "path_rows", "position_on"]
+__all__ = ["path_ahead", "path_and_box", "path_rows", "position_on"]
 
 ROW = 8
 
@@ -25,22 +25,35 @@ def path_rows(f: Flight, until_s: float, max_legs: int) -> list[list[float]]:
     """The flight's legs from its current one until ``until_s`` (at most ``max_legs`` rows),
     as plain lists; empty when the flight is not on a leg.
     """
+    return path_and_box(f, until_s, max_legs)[0]
+
+
+def path_and_box(
+    f: Flight, until_s: float, max_legs: int
+) -> tuple[list[list[float]], tuple[float, float, float, float, float]]:
+    """:func:`path_rows`, and the horizontal box of the path with its end time
+    (``x_min, y_min, x_max, y_max, t_end``; all NaN for no path).
+    """
     leg = f.leg
     if leg is None or not f.airborne:
-        return []
+        nan = math.nan
+        return [], (nan, nan, nan, nan, nan)
     rows = [[leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m, *leg.velocity()]]
-    if f.pilot is not None:
-        return rows
     t, x, y, z = leg.t1_s, leg.x1_m, leg.y1_m, leg.z1_m
-    speed = f.plan.speed_mps
-    for p in f.route[1:]:
-        if t >= until_s or len(rows) >= max_legs:
-            break
-        dt = math.hypot(p[0] - x, p[1] - y) / speed
-        if dt > 0:
-            rows.append([t, t + dt, x, y, z, (p[0] - x) / dt, (p[1] - y) / dt, (p[2] - z) / dt])
-        t, (x, y, z) = t + dt, p
-    return rows
+    x_lo, x_hi = min(leg.x0_m, x), max(leg.x0_m, x)
+    y_lo, y_hi = min(leg.y0_m, y), max(leg.y0_m, y)
+    if f.pilot is None:
+        speed = f.plan.speed_mps
+        for p in f.route[1:]:
+            if t >= until_s or len(rows) >= max_legs:
+                break
+            dt = math.hypot(p[0] - x, p[1] - y) / speed
+            if dt > 0:
+                rows.append([t, t + dt, x, y, z, (p[0] - x) / dt, (p[1] - y) / dt, (p[2] - z) / dt])
+            t, (x, y, z) = t + dt, p
+            x_lo, x_hi = min(x_lo, x), max(x_hi, x)
+            y_lo, y_hi = min(y_lo, y), max(y_hi, y)
+    return rows, (x_lo, y_lo, x_hi, y_hi, rows[-1][1])
 
 
 def path_ahead(f: Flight, until_s: float, max_legs: int) -> np.ndarray:

@@ -85,8 +85,7 @@ def install(run: Run, spec: InterceptSpec) -> None:
         elif trig.on == "area":
             watch(run, [_area_fence(state, trig, z) for z in trig.zones])
         else:
-            # a watch of its own (the approach ranges are wider than any conflict cylinder)
-            watch_of(run, "intercept_watch").add(_approach_rule(state, trig))
+            watch_of(run).add(_approach_rule(state, trig))
 
 
 def _line_listener(

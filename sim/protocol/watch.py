@@ -29,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 from sim import aircraft
 from sim.encounters import LegArrays, closest_approach
 from sim.encounters.closed_form import solve_arrays
-from sim.protocol.ahead import path_rows
+from sim.protocol.ahead import path_and_box
 from sim.units import MIN
 
 if TYPE_CHECKING:
@@ -124,11 +124,19 @@ class Watch:
     roles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 2), dtype=bool))
     """Per row and rule, whether the flight plays the rule's first and second role."""
 
+    radii: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    heights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    with_roles: bool = False
+    """Whether some rule watches only the pairs its ``roles`` accept."""
+
     def add(self, rule: Rule) -> None:
         """Watch for ``rule``'s cylinder too."""
         self.rules.append(rule)
         self.reach = max(r.radius_m for r in self.rules)
         self.height = max(r.height_m for r in self.rules)
+        self.radii = np.array([r.radius_m for r in self.rules])
+        self.heights = np.array([r.height_m for r in self.rules])
+        self.with_roles = any(r.roles is not None for r in self.rules)
         self.by_role = all(r.roles is not None for r in self.rules)
         self.all_aware = all(r.plan_aware for r in self.rules)
         aware = [r.lookahead_s for r in self.rules if r.plan_aware]
@@ -161,15 +169,13 @@ class Watch:
             self.roles[row] = self.role_of(f)
         horizon = self.horizon_s
         # twice the horizon: the next few legs of the plan need no new look (see on_leg)
-        legs = path_rows(f, f.leg.t1_s + 2 * horizon, self.max_legs if horizon > 0 else 1)
+        until = f.leg.t1_s + 2 * horizon
+        legs, box = path_and_box(f, until, self.max_legs if horizon > 0 else 1)
         k = len(legs)
         path = self.paths[row]
         path[:k] = legs
         path[k:, :2] = -np.inf
-        ends = path[:k, 2:4] + path[:k, 5:7] * (path[:k, 1:2] - path[:k, 0:1])
-        lo = np.minimum(path[:k, 2:4].min(axis=0), ends.min(axis=0))
-        hi = np.maximum(path[:k, 2:4].max(axis=0), ends.max(axis=0))
-        self.boxes[row] = (lo[0], lo[1], hi[0], hi[1], legs[-1][1])
+        self.boxes[row] = box
         self.versions[row] = f.version
         return row
 
@@ -227,13 +233,21 @@ class Watch:
         dz0 = a[:, 4] + a[:, 7] * (lo - a[:, 0]) - t[:, 4] - t[:, 7] * (lo - t[:, 0])
         dz1 = dz0 + (a[:, 7] - t[:, 7]) * (hi - lo)
         dz = np.where(dz0 * dz1 <= 0, 0.0, np.minimum(np.abs(dz0), np.abs(dz1)))
-        near = (d < reach) & (dz < self.height)
+        # per rule: within its radius and height, and (with roles) a pair it watches
+        fits = (d[:, None] < self.radii) & (dz[:, None] < self.heights)
+        flat = alive[jt]
+        ib = flat // self.max_legs
+        if self.with_roles:
+            mine_r, theirs_r = self.roles[row], self.roles[others[ib]]
+            fits &= (mine_r[None, :, 0] & theirs_r[:, :, 1]) | (
+                mine_r[None, :, 1] & theirs_r[:, :, 0]
+            )
+        near = fits.any(axis=1)
         if not near.any():
             return
-        flat = alive[jt[near]]
-        ib, kb = flat // self.max_legs, flat % self.max_legs
+        kb = flat[near] % self.max_legs
         a_first = a[near, 0] == f.leg.t0_s
-        self._predict(f, others, ib, kb, a[near], t[near], a_first, now)
+        self._predict(f, others, ib[near], kb, a[near], t[near], a_first, fits[near], now)
 
     def _predict(
         self,
@@ -244,9 +258,12 @@ class Watch:
         a: np.ndarray,
         t: np.ndarray,
         a_first: np.ndarray,
+        fits: np.ndarray,
         now: float,
     ) -> None:
-        """Solve the leg pairs for every rule's cylinder; schedule a check per rule and pair."""
+        """Solve the leg pairs for every rule's cylinder; schedule a check per rule and pair
+        (``fits``: per pair and rule, whether the rule may concern the pair at all).
+        """
         rules = self.rules
         radius = np.array([r.radius_m for r in rules] + [r.allowance_floor_m for r in rules])
         half = np.array(
@@ -256,7 +273,7 @@ class Watch:
         n_rules = len(rules)
         aware = np.array([r.plan_aware for r in rules])
         current = a_first & (kb == 0)
-        inside = sol.inside[:, :n_rules] & (aware[None, :] | current[:, None])
+        inside = sol.inside[:, :n_rules] & (aware[None, :] | current[:, None]) & fits
         pair, rule_k = np.nonzero(inside)
         if len(pair) == 0:
             return
@@ -276,11 +293,6 @@ class Watch:
             rule = rules[key_ // len(others)]
             j = int(others[key_ % len(others)])
             g = self.flights[j]
-            k = key_ // len(others)
-            if rule.roles is not None:
-                mine, theirs = self.roles[self.rows[f.id], k], self.roles[j, k]
-                if not ((mine[0] and theirs[1]) or (mine[1] and theirs[0])):
-                    continue
             brief = rule.allowance_s > 0 and not near and tout - tin <= rule.allowance_s
             if brief and tout < min(my_end, self.boxes[j, 4]):
                 continue  # closer only briefly (and the stay ends within both looks): allowed
