@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
 from PIL import Image
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from typer.testing import CliRunner
 
 from sim.cli import app
@@ -267,15 +267,16 @@ def test_hover_and_click_tell_what_an_aircraft_is(page: Page, jets) -> None:
     box = page.locator("#map").bounding_box()
     page.mouse.move(box["x"] + marker["px"], box["y"] + marker["py"])
     tip = page.locator("#tooltip")
-    assert tip.is_visible()
+    expect(tip).to_be_visible()  # waits for the hover to be handled
+    expect(tip).to_contain_text("RU-Su30")
     text = tip.inner_text()
     for word in ("RU-Su30", "Su-30SM", "Russia", "explicit", "25,600 ft", "480 kt"):
         assert word in text, (word, text)
     page.mouse.click(box["x"] + marker["px"], box["y"] + marker["py"])
-    assert page.evaluate("window.replay.highlighted()") == ["RU-Su30"]
-    assert "Su-30SM" in page.locator("#selection").inner_text()
+    page.wait_for_function("window.replay.highlighted().join() === 'RU-Su30'")
+    expect(page.locator("#selection")).to_contain_text("Su-30SM")
     page.keyboard.press("Escape")
-    assert page.evaluate("window.replay.highlighted()") == []
+    page.wait_for_function("window.replay.highlighted().length === 0")
     assert opened.requests == [] and opened.errors == []
 
 
