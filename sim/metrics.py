@@ -72,10 +72,22 @@ def rates(result: RunResult, level: float = 0.95) -> dict[str, dict[str, float]]
 def _rate_table(
     result: RunResult, encounters: list[Any], fh: float, level: float
 ) -> dict[str, dict[str, float]]:
-    """Rates of entering each cylinder for these encounters over ``fh`` flight hours."""
+    """Rates of entering each cylinder for these encounters over ``fh`` flight hours.
+
+    The clusters of the interval are formations (an aircraft flying alone is a formation of
+    one): the members of a formation meet the same aircraft together.
+    """
     names = [cat.name for cat in result.categories]
     rank = {name: i for i, name in enumerate(names)}
-    pairs = [((e.a_side, e.a_id), (e.b_side, e.b_id), rank[e.category]) for e in encounters]
+    unit = {f.id: f.formation or f.id for f in result.flights}
+    pairs = [
+        (
+            (e.a_side, unit.get(e.a_id, e.a_id)),
+            (e.b_side, unit.get(e.b_id, e.b_id)),
+            rank[e.category],
+        )
+        for e in encounters
+    ]
     entered = [[(a, b) for a, b, r in pairs if r <= i] for i in range(len(names))]
     out = {}
     for name, cluster, k in zip(names, nested_dispersions(entered), map(len, entered), strict=True):

@@ -97,12 +97,14 @@ def test_run_interval_covers_the_long_run_rate_when_pairs_meet_again_and_again()
 
 @pytest.mark.slow
 def test_run_interval_coverage_on_dec_2017_without_protocol() -> None:
-    """A historical day whose counts are over-dispersed 3.8-fold: 93.7 % against the Poisson
-    interval's 78 % over these 300 days (what remains is day-to-day variation one day cannot
-    show; see sim.intervals)."""
+    """A historical day whose counts are over-dispersed some 14-fold (formations meeting
+    formations at the same flight levels: 14 losses of separation a day on average, none on
+    one day in seven): 79 % against the Poisson interval's 43 % over these 300 days. What
+    remains is day-to-day variation one day cannot show: a day with no encounter (or one) has
+    nothing to cluster (see sim.intervals)."""
     cover = _coverage("scenarios/dec-2017.toml", 300, protocol="none")
     ours, poisson = cover["separation"]
-    assert ours >= 0.92 and poisson < 0.82, cover
+    assert ours >= 0.75 and poisson < 0.55 and ours - poisson > 0.25, cover
 
 
 def test_zero_count_gets_an_upper_bound_not_a_zero_width_interval() -> None:

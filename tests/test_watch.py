@@ -129,7 +129,8 @@ def _short_leg_at(legs: dict, fid: str, t: float) -> bool:
 def test_plan_aware_watches_remove_most_orbit_leg_residuals() -> None:
     """On paired seeds of the default day, other things equal (no allowance, every track
     held), looking along the plans removes most of the residual chance encounters that
-    involve an aircraft on an orbit leg under 2 minutes long."""
+    involve an aircraft on an orbit leg under 2 minutes long (counted per pair of formations
+    that meet so: the members of two formations brushing together are one event)."""
     counts = {}
     for aware in (False, True):
         s = load(
@@ -148,11 +149,18 @@ def test_plan_aware_watches_remove_most_orbit_leg_residuals() -> None:
             legs: dict = {}
             for fid, leg in r.legs:
                 legs.setdefault(fid, []).append(leg)
-            per_seed.append(
-                sum(
-                    _short_leg_at(legs, e.a_id, e.t_cpa_s) or _short_leg_at(legs, e.b_id, e.t_cpa_s)
-                    for e in r.encounters
-                    if e.cause == "chance"
+            unit = {f.id: f.formation or f.id for f in r.flights}
+            per_seed.append(  # one event per pair of formations (a 2-ship meeting a 4-ship: 1)
+                len(
+                    {
+                        tuple(sorted((unit[e.a_id], unit[e.b_id])))
+                        for e in r.encounters
+                        if e.cause == "chance"
+                        and (
+                            _short_leg_at(legs, e.a_id, e.t_cpa_s)
+                            or _short_leg_at(legs, e.b_id, e.t_cpa_s)
+                        )
+                    }
                 )
             )
         counts[aware] = np.array(per_seed)
