@@ -27,6 +27,7 @@ Modelling choices
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Iterable, Sequence
 
 import networkx as nx
@@ -194,7 +195,8 @@ def route_around(
 
 
 class Router:
-    """Routes around one fixed set of obstacles; the visibility graph is built once, lazily.
+    """Routes around one fixed set of obstacles; the visibility graph is built once, lazily,
+    and each route found is kept (asked again, the same route comes back without a search).
 
     Parameters
     ----------
@@ -229,6 +231,7 @@ class Router:
         shapely.prepare(self.area)
         self._xy, self._prev, self._next = _ring_vertices(self.area)
         self._graph: nx.Graph | None = None
+        self._routes: dict[bytes, list[Point2] | None] = {}
 
     def route(self, start: Point2, end: Point2) -> list[Point2] | None:
         """Shortest route from ``start`` to ``end`` around the blocked area (see `route_around`).
@@ -241,6 +244,13 @@ class Router:
         """
         start = (float(start[0]), float(start[1]))
         end = (float(end[0]), float(end[1]))
+        key = struct.pack("4d", *start, *end)  # exact: -0.0 and 0.0 are different keys
+        if key not in self._routes:
+            self._routes[key] = self._route(start, end)
+        found = self._routes[key]
+        return None if found is None else list(found)
+
+    def _route(self, start: Point2, end: Point2) -> list[Point2] | None:
         if self.area.is_empty:
             return [start, end]
         if shapely.contains_xy(self.area, *end):

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import shapely
-import shapely.ops
 from shapely.geometry.base import BaseGeometry
 
+from sim.protocol.reach import RouteArrays, reach
 from sim.routing import Router
 
 if TYPE_CHECKING:
@@ -44,7 +44,11 @@ class TimedArea:
 
 def schedule(start: Point, route: list[Point], t0: float, speed: float) -> np.ndarray:
     """Times at which a flight starting at ``start`` at ``t0`` reaches each point of ``route``."""
-    pts = np.array([start, *route], dtype=float)
+    return _times(np.array([start, *route], dtype=float), t0, speed)
+
+
+def _times(pts: np.ndarray, t0: float, speed: float) -> np.ndarray:
+    """Times at which a flight leaving ``pts[0]`` at ``t0`` reaches each of ``pts``."""
     seg = np.hypot(np.diff(pts[:, 0]), np.diff(pts[:, 1]))
     return t0 + np.concatenate([[0.0], np.cumsum(seg / speed)])
 
@@ -60,11 +64,25 @@ def crosses_during(
     """
     if not route:
         return False
-    times = schedule(start, route, t0, speed)
     pts = np.array([start, *route], dtype=float)
-    active = (times[1:] >= area.from_s) & (times[:-1] <= area.to_s)
+    return path_crosses(pts, t0, speed, area, Extent.of(area.geometry))
+
+
+def path_crosses(pts: np.ndarray, t0: float, speed: float, area: TimedArea, extent: Extent) -> bool:
+    """`crosses_during` for the path through the points ``pts`` (``(n, 3)``, from ``t0``);
+    ``extent`` is the extent of ``area.geometry``.
+
+    Segments that cannot reach the area (outside its box or its disk) are dropped before any
+    timing or Shapely work.
+    """
+    a, b = pts[:-1], pts[1:]
+    active = extent.near(a, b)
+    if not active.any():
+        return False
+    times = _times(pts, t0, speed)
+    active &= (times[1:] >= area.from_s) & (times[:-1] <= area.to_s)
     if not area.all_altitudes:  # cheap first: the whole segment's altitudes
-        z0, z1 = pts[:-1, 2], pts[1:, 2]
+        z0, z1 = a[:, 2], b[:, 2]
         active &= (np.maximum(z0, z1) >= area.floor_m) & (np.minimum(z0, z1) <= area.ceiling_m)
     if not active.any():
         return False
@@ -76,6 +94,65 @@ def crosses_during(
     return any(
         _over_area_in_block(pts[i], pts[i + 1], seg, area)
         for i, seg in zip(idx[hit], segments[hit], strict=True)
+    )
+
+
+@dataclass(frozen=True)
+class Extent:
+    """Where a geometry can be: its bounding box, and a disk holding all its points.
+
+    A segment that touches the geometry meets both, so segments that miss either are passed
+    over without asking Shapely.
+
+    Examples
+    --------
+    >>> e = Extent.of(shapely.Point(0, 0).buffer(10.0))
+    >>> a = np.array([[-20.0, 9.0], [-20.0, 12.0], [-20.0, -20.0]])
+    >>> b = np.array([[20.0, 9.0], [20.0, 12.0], [-12.0, -12.0]])
+    >>> e.near(a, b).tolist()  # the last one's box meets the box, but it misses the disk
+    [True, False, False]
+    """
+
+    bounds: tuple[float, float, float, float]
+    x_m: float
+    y_m: float
+    radius_m: float
+    """Radius of the disk (every vertex within it, with a metre to spare for rounding)."""
+
+    @classmethod
+    def of(cls, geometry: BaseGeometry) -> Extent:
+        """The extent of ``geometry`` (empty: a box and disk nothing meets)."""
+        x0, y0, x1, y1 = geometry.bounds
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        xy = shapely.get_coordinates(geometry)
+        r = float(np.hypot(xy[:, 0] - cx, xy[:, 1] - cy).max()) if len(xy) else math.nan
+        return cls((x0, y0, x1, y1), cx, cy, r * (1.0 + 1e-9) + 1.0)
+
+    def near(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether each segment from ``a[i]`` to ``b[i]`` (x, y first) meets the box and the
+        disk.
+        """
+        near = _boxes_meet(a, b, self.bounds)
+        if not near.any():
+            return near
+        dx, dy = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
+        px, py = self.x_m - a[:, 0], self.y_m - a[:, 1]
+        length2 = dx * dx + dy * dy
+        t = np.clip((px * dx + py * dy) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+        ex, ey = px - t * dx, py - t * dy
+        return near & (ex * ex + ey * ey <= self.radius_m * self.radius_m)
+
+
+def _boxes_meet(
+    a: np.ndarray, b: np.ndarray, bounds: tuple[float, float, float, float]
+) -> np.ndarray:
+    """Whether the bounding box of each segment from ``a[i]`` to ``b[i]`` meets ``bounds``."""
+    x0, y0, x1, y1 = bounds
+    return (
+        (np.maximum(a[:, 0], b[:, 0]) >= x0)
+        & (np.minimum(a[:, 0], b[:, 0]) <= x1)
+        & (np.maximum(a[:, 1], b[:, 1]) >= y0)
+        & (np.minimum(a[:, 1], b[:, 1]) <= y1)
     )
 
 
@@ -118,13 +195,15 @@ def detour(
     lo, hi = window if window is not None else (-math.inf, math.inf)
     active = (times[1:] >= lo) & (times[:-1] <= hi)
     xy = np.array(route, dtype=float)[:, :2]
-    inside = shapely.contains_xy(area, xy[:, 0], xy[:, 1]) & active
+    inside = _points_inside(xy, area) & active
     inside[-1] = False
     margin = max(50.0, 0.04 * math.sqrt(area.area / math.pi))  # chords of the rim stay outside
-    moved = [_to_edge(p, area, margin) if bad else p for p, bad in zip(route, inside, strict=True)]
+    moved = list(route)
+    bad = np.flatnonzero(inside).tolist()
+    for i, p in zip(bad, _to_edge([route[i] for i in bad], area, margin), strict=True):
+        moved[i] = p
     pts = np.array([start, *moved], dtype=float)[:, :2]
-    hit = shapely.intersects(shapely.linestrings(np.stack([pts[:-1], pts[1:]], axis=1)), area)
-    hit &= active
+    hit = _segments_meet(pts, area, active)
     out: list[Point] = []
     prev = start
     for nxt, crosses in zip(moved, hit, strict=True):
@@ -136,16 +215,44 @@ def detour(
     return out
 
 
-def _to_edge(p: Point, area: BaseGeometry, margin: float) -> Point:
-    """The nearest point ``margin`` metres outside ``area``."""
-    edge = shapely.ops.nearest_points(area.boundary, shapely.Point(p[0], p[1]))[0]
-    c = area.centroid if area.contains(shapely.Point(p[0], p[1])) else None
-    dx, dy = edge.x - p[0], edge.y - p[1]
-    d = math.hypot(dx, dy)
-    if d < 1e-9 and c is not None:
-        dx, dy, d = edge.x - c.x, edge.y - c.y, math.hypot(edge.x - c.x, edge.y - c.y)
-    f = (d + margin) / d if d > 0 else 1.0
-    return (p[0] + f * dx, p[1] + f * dy, p[2])
+def _points_inside(xy: np.ndarray, area: BaseGeometry) -> np.ndarray:
+    """Whether each point of ``xy`` lies inside ``area`` (only those in its box are tested)."""
+    x0, y0, x1, y1 = area.bounds
+    inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    if inside.any():
+        inside[inside] = shapely.contains_xy(area, xy[inside, 0], xy[inside, 1])
+    return inside
+
+
+def _segments_meet(pts: np.ndarray, area: BaseGeometry, among: np.ndarray) -> np.ndarray:
+    """Whether each segment of the polyline ``pts`` (``(n, 2)``) is one of ``among`` and meets
+    ``area`` (only those whose box meets its box are tested).
+    """
+    meet = _boxes_meet(pts[:-1], pts[1:], area.bounds) & among
+    if meet.any():
+        idx = np.flatnonzero(meet)
+        segments = shapely.linestrings(np.stack([pts[idx], pts[idx + 1]], axis=1))
+        meet[idx] = shapely.intersects(segments, area)
+    return meet
+
+
+def _to_edge(points: list[Point], area: BaseGeometry, margin: float) -> list[Point]:
+    """The nearest points ``margin`` metres outside ``area``, one for each of ``points``."""
+    if not points:
+        return []
+    xy = shapely.points(np.array([(p[0], p[1]) for p in points], dtype=float))
+    edges = shapely.get_coordinates(shapely.shortest_line(area.boundary, xy))[0::2].tolist()
+    within = shapely.contains(area, xy).tolist()
+    c = area.centroid if any(within) else None
+    out = []
+    for p, (ex, ey), w in zip(points, edges, within, strict=True):
+        dx, dy = ex - p[0], ey - p[1]
+        d = math.hypot(dx, dy)
+        if d < 1e-9 and w and c is not None:
+            dx, dy, d = ex - c.x, ey - c.y, math.hypot(ex - c.x, ey - c.y)
+        f = (d + margin) / d if d > 0 else 1.0
+        out.append((p[0] + f * dx, p[1] + f * dy, p[2]))
+    return out
 
 
 def _with_altitude(a: Point, b: Point, xy: list[tuple[float, float]]) -> list[Point]:
@@ -177,31 +284,57 @@ def keep_clear(
     """
     now = run.env.now
     grown = replace(area, geometry=area.geometry.buffer(buffer_m))
-    x0, y0, x1, y1 = grown.geometry.bounds
+    extent = Extent.of(grown.geometry)
+    index = reach(run)
     router: Router | None = None  # one visibility graph for every flight sent around the area
-    for _, f in sorted(run.flights.items()):
-        if f.side != side or f.landed or f.plan.kind == "missile":
-            continue
+    for f in index.candidates(side, area.to_s):
         if not f.airborne and f.depart_s > area.to_s:
             continue  # takes off after the window closes
-        xy = np.asarray(f.route if f.position is None else [f.position, *f.route])[:, :2]
-        lo, hi = xy.min(axis=0), xy.max(axis=0)
-        if lo[0] > x1 or hi[0] < x0 or lo[1] > y1 or hi[1] < y0:
+        arrays, k = index.route(f)
+        if not _ahead_meets(f.position, arrays, k, extent.bounds):
             continue  # nowhere near the area
-        start, route, t0 = ahead_of(f, now)
-        if not crosses_during(start, route, t0, f.plan.speed_mps, grown):
+        pts, t0 = _ahead_arrays(f, now, arrays.xyz[k:])
+        if len(pts) < 2 or not path_crosses(pts, t0, f.plan.speed_mps, grown, extent):
             continue
         if compliance < 1.0 and run.streams.uniform(by, "comply", key, f.unit) >= compliance:
             continue
         if action == "hold" and not f.airborne:
             f.hold(area.to_s, by, key)
         else:
-            router = router or Router([area.geometry], buffer_m)
+            router = router or index.router([area.geometry], buffer_m)
             window = (area.from_s, area.to_s)
+            start, route, t0 = ahead_of(f, now)
             new = detour(
                 start, route, [area.geometry], buffer_m, t0, f.plan.speed_mps, window, router=router
             )
             f.reroute(new, by, key)
+
+
+def _ahead_meets(
+    position: Point | None, arrays: RouteArrays, k: int, bounds: tuple[float, float, float, float]
+) -> bool:
+    """Whether the bounding box of the flight's position and route ahead meets ``bounds``."""
+    x0, y0, x1, y1 = bounds
+    if k < len(arrays.xyz):
+        lo_x, lo_y = arrays.lo[k]
+        hi_x, hi_y = arrays.hi[k]
+        if position is not None:
+            lo_x, lo_y = min(lo_x, position[0]), min(lo_y, position[1])
+            hi_x, hi_y = max(hi_x, position[0]), max(hi_y, position[1])
+    elif position is not None:
+        lo_x, lo_y, hi_x, hi_y = position[0], position[1], position[0], position[1]
+    else:
+        return False
+    return not (lo_x > x1 or hi_x < x0 or lo_y > y1 or hi_y < y0)
+
+
+def _ahead_arrays(f: Flight, now: float, route: np.ndarray) -> tuple[np.ndarray, float]:
+    """The points of `ahead_of` (from where the flight is) as one array, and from when;
+    ``route`` holds the points of the flight's route.
+    """
+    if f.airborne:
+        return np.vstack([np.array([f.where(now)], dtype=float), route]), now
+    return route, max(f.depart_s, now)
 
 
 def ahead_of(f: Flight, now: float) -> tuple[Point, list[Point], float]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +21,9 @@ from sim.encounters import Leg
 
 if TYPE_CHECKING:
     from sim.state import Flight, Run
+
+Bounds = tuple[float, float, float, float]
+"""A bounding box: (x min, y min, x max, y max), metres."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,7 +50,7 @@ class Fence:
         return edge
 
     @cached_property
-    def bounds(self) -> tuple[float, float, float, float]:
+    def bounds(self) -> Bounds:
         """Bounding box of the edge, for a cheap test before Shapely."""
         return self.edge.bounds
 
@@ -80,7 +83,7 @@ def entry_times(leg: Leg, fence: Fence) -> list[float]:
     return times
 
 
-def _boxes_meet(leg: Leg, bounds: tuple[float, float, float, float]) -> bool:
+def _boxes_meet(leg: Leg, bounds: Bounds) -> bool:
     """Whether the leg's bounding box meets ``bounds`` (a cheap test before Shapely)."""
     x0, y0, x1, y1 = bounds
     return not (
@@ -94,16 +97,28 @@ def _boxes_meet(leg: Leg, bounds: tuple[float, float, float, float]) -> bool:
 def watch(run: Run, fences: list[Fence]) -> None:
     """From now on, report every entry into (or crossing of) ``fences`` on every new leg."""
     if fences:
-        run.on_leg.append(lambda flight: watch_leg(run.env, fences, flight))
+        run.on_leg.append(partial(watch_leg, run.env, by_side(fences)))
 
 
-def watch_leg(env: simpy.Environment, fences: list[Fence], flight: Flight) -> None:
-    """Schedule a report for every fence the flight's current leg enters or crosses."""
+def by_side(fences: list[Fence]) -> dict[str, list[tuple[Fence, Bounds]]]:
+    """The fences that watch each side, in their order, with their bounding boxes."""
+    sides = sorted({s for fence in fences for s in fence.sides})
+    return {s: [(fence, fence.bounds) for fence in fences if s in fence.sides] for s in sides}
+
+
+def watch_leg(
+    env: simpy.Environment,
+    fences: dict[str, list[tuple[Fence, Bounds]]],
+    flight: Flight,
+) -> None:
+    """Schedule a report for every fence (of `by_side`) the flight's current leg enters or
+    crosses.
+    """
     leg = flight.leg
     if leg is None:
         return
-    for fence in fences:
-        if flight.side in fence.sides:
+    for fence, bounds in fences.get(flight.side, ()):
+        if _boxes_meet(leg, bounds):  # the cheap test first; entry_times makes sure
             for t in entry_times(leg, fence):
                 env.process(_at(env, t, flight, leg, fence))
 

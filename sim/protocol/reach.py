@@ -1,0 +1,156 @@
+"""Which flights can reach an area while it is active: a per-run index for keeping clear.
+
+Each notice (a strike area and its window, a line crossing's corridor) must find the flights of
+one side whose route ahead passes through its area while it is active. Scanning every flight
+of the run, and turning every route into an array, for every notice costs notices x flights x
+waypoints; this index, kept for the whole run, answers from what it already knows:
+
+- the flights of each side in order of planned departure, so a notice looks only at flights
+  that have taken off or may take off before its window closes (a hold only ever delays a
+  departure), and flights that have landed drop out for good;
+- each route's waypoints as an array, made once per route rather than once per notice, with
+  the bounding box of every tail of the route, so the box of the route still ahead is one
+  look-up.
+
+A route changes only by being replaced (a reroute, a manoeuvre, a replan: a new list) or by
+losing its first waypoint as it is flown; :meth:`Reach.route` recognises both and makes a new
+array only for a new route.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+
+from sim.routing import Router
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+    from sim.plans import Point
+    from sim.state import Flight, Run
+
+__all__ = ["Reach", "RouteArrays", "reach"]
+
+SERVICE = "reach"
+"""Where a run keeps its index (``run.services``)."""
+
+
+@dataclass(frozen=True, eq=False)
+class RouteArrays:
+    """A route's waypoints as arrays, with the bounding box of each of its tails.
+
+    Examples
+    --------
+    >>> r = RouteArrays.of([(0.0, 5.0, 1.0), (4.0, -2.0, 1.0), (1.0, 1.0, 2.0)])
+    >>> r.lo.tolist(), r.hi.tolist()
+    ([[0.0, -2.0], [1.0, -2.0], [1.0, 1.0]], [[4.0, 5.0], [4.0, 1.0], [1.0, 1.0]])
+    """
+
+    source: list[Point]
+    """The route list the arrays were made from."""
+    points: tuple[Point, ...]
+    """Its waypoints when they were made."""
+    xyz: np.ndarray
+    """The waypoints, ``(n, 3)`` metres."""
+    lo: np.ndarray
+    """``lo[k]``: the smallest x and y of waypoints ``k`` onwards, ``(n, 2)``."""
+    hi: np.ndarray
+    """``hi[k]``: the largest x and y of waypoints ``k`` onwards, ``(n, 2)``."""
+
+    @classmethod
+    def of(cls, route: list[Point]) -> RouteArrays:
+        """The arrays of ``route``."""
+        xyz = np.array(route, dtype=float).reshape(-1, 3)
+        xy = xyz[::-1, :2]
+        lo = np.minimum.accumulate(xy, axis=0)[::-1]
+        hi = np.maximum.accumulate(xy, axis=0)[::-1]
+        return cls(route, tuple(route), xyz, lo, hi)
+
+    def offset(self, route: list[Point]) -> int | None:
+        """Where ``route`` starts in the arrays (it has lost that many waypoints since), or
+        ``None`` if it is not the route they were made from.
+        """
+        n, k = len(self.points), len(self.points) - len(route)
+        if route is not self.source or not route or k < 0:
+            return None
+        if route[0] is not self.points[k] or route[-1] is not self.points[n - 1]:
+            return None
+        return k
+
+
+@dataclass(eq=False)
+class Reach:
+    """The flights of a run by side and departure, and their routes as arrays (see module)."""
+
+    run: Run
+    routers: dict[tuple[bytes, float], Router] = field(default_factory=dict)
+    """Visibility graphs around areas already seen (by the area's WKB and the buffer)."""
+    _indexed: int = 0
+    _waiting: dict[str, list[tuple[float, str, Flight]]] = field(default_factory=dict)
+    _flying: dict[str, list[tuple[str, Flight]]] = field(default_factory=dict)
+    _routes: dict[str, RouteArrays] = field(default_factory=dict)
+
+    def candidates(self, side: str, until_s: float) -> list[Flight]:
+        """The flights of ``side`` that may be in the air before ``until_s`` (or now), in id
+        order: every flight, not a missile and not landed, planned to depart by then.
+
+        A flight missing from the list departs after ``until_s`` (and after now), so is on the
+        ground until then, or has landed, or is a missile.
+        """
+        self._admit()
+        bound = max(until_s, self.run.env.now)
+        waiting = self._waiting.get(side, [])
+        flying = self._flying.setdefault(side, [])
+        while waiting and waiting[-1][0] <= bound:
+            _, fid, f = waiting.pop()
+            bisect.insort(flying, (fid, f), key=lambda e: e[0])
+        flying[:] = [(fid, f) for fid, f in flying if not f.landed]
+        return [f for _, f in flying]
+
+    def route(self, f: Flight) -> tuple[RouteArrays, int]:
+        """The arrays of the flight's route and where its route ahead starts in them."""
+        arrays = self._routes.get(f.id)
+        k = None if arrays is None else arrays.offset(f.route)
+        if arrays is None or k is None:
+            arrays = self._routes[f.id] = RouteArrays.of(f.route)
+            k = 0
+        return arrays, k
+
+    def router(self, obstacles: list[BaseGeometry], buffer_m: float) -> Router:
+        """A router around ``obstacles`` grown by ``buffer_m``: the one made for the same
+        areas before, if any (its visibility graph and the routes found on it are kept).
+        """
+        key = (b"".join(shapely.to_wkb(g) for g in obstacles), float(buffer_m))
+        router = self.routers.get(key)
+        if router is None:
+            router = self.routers[key] = Router(obstacles, buffer_m)
+        return router
+
+    def _admit(self) -> None:
+        """Index the flights added to the run since the last look (all of them at first)."""
+        flights = self.run.flights
+        if len(flights) == self._indexed:
+            return
+        new: dict[str, list[tuple[float, str, Flight]]] = {}
+        for f in itertools.islice(flights.values(), self._indexed, None):
+            if f.plan.kind != "missile":
+                new.setdefault(f.side, []).append((f.plan.depart_s, f.id, f))
+        for side, entries in new.items():
+            waiting = self._waiting.setdefault(side, [])
+            waiting += entries
+            waiting.sort(key=lambda e: (-e[0], e[1]))  # latest first: the next to go is last
+        self._indexed = len(flights)
+
+
+def reach(run: Run) -> Reach:
+    """The run's index (made on first use)."""
+    index = run.services.get(SERVICE)
+    if index is None:
+        index = run.services[SERVICE] = Reach(run)
+    return index
