@@ -72,11 +72,16 @@ def path_crosses(pts: np.ndarray, t0: float, speed: float, area: TimedArea, exte
     """`crosses_during` for the path through the points ``pts`` (``(n, 3)``, from ``t0``);
     ``extent`` is the extent of ``area.geometry``.
 
-    Segments that cannot reach the area (outside its box or its disk) are dropped before any
-    timing or Shapely work.
+    Segments that cannot reach the area (outside its box or its outer disk) are dropped before
+    any timing or Shapely work, and segments that pass through its inner disk touch it without
+    asking Shapely.
     """
     a, b = pts[:-1], pts[1:]
-    active = extent.near(a, b)
+    active = _boxes_meet(a, b, extent.bounds)
+    if not active.any():
+        return False
+    d2 = extent.distance2(a, b)
+    active &= d2 <= extent.radius_m * extent.radius_m
     if not active.any():
         return False
     times = _times(pts, t0, speed)
@@ -87,37 +92,70 @@ def path_crosses(pts: np.ndarray, t0: float, speed: float, area: TimedArea, exte
     if not active.any():
         return False
     idx = np.nonzero(active)[0]
-    segments = shapely.linestrings(np.stack([pts[idx, :2], pts[idx + 1, :2]], axis=1))
-    hit = shapely.intersects(segments, area.geometry)
+    hit = _touching(pts, idx, d2[idx], extent, area.geometry)
     if area.all_altitudes or not hit.any():
         return bool(hit.any())
     return any(
-        _over_area_in_block(pts[i], pts[i + 1], seg, area)
-        for i, seg in zip(idx[hit], segments[hit], strict=True)
+        _over_area_in_block(pts[i], pts[i + 1], _segments(pts, np.array([i]))[0], area)
+        for i in idx[hit]
     )
+
+
+def _touching(
+    pts: np.ndarray, idx: np.ndarray, d2: np.ndarray, extent: Extent, geometry: BaseGeometry
+) -> np.ndarray:
+    """Whether each segment from ``pts[i]`` to ``pts[i + 1]`` (``i`` of ``idx``, at squared
+    distance ``d2`` from the centre of ``extent``) touches ``geometry``.
+
+    A segment that enters the inner disk, or has an end inside the geometry, touches it;
+    Shapely decides the others.
+    """
+    a, b = pts[idx, :2], pts[idx + 1, :2]
+    hit = (d2 < extent.inner_m * extent.inner_m) & np.any(a != b, axis=1)
+    unsure = ~hit
+    if unsure.any():
+        hit[unsure] = shapely.contains_xy(geometry, a[unsure, 0], a[unsure, 1])
+        hit[unsure] |= shapely.contains_xy(geometry, b[unsure, 0], b[unsure, 1])
+        unsure = ~hit
+    if unsure.any():
+        hit[unsure] = shapely.intersects(_segments(pts, idx[unsure]), geometry)
+    return hit
+
+
+def _segments(pts: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The segments from ``pts[i]`` to ``pts[i + 1]`` for each ``i`` of ``idx`` (Shapely)."""
+    return shapely.linestrings(np.stack([pts[idx, :2], pts[idx + 1, :2]], axis=1))
 
 
 @dataclass(frozen=True)
 class Extent:
-    """Where a geometry can be: its bounding box, and a disk holding all its points.
+    """Where a geometry can be: its bounding box, a disk holding all its points and a disk
+    inside it (both around the centre of the box).
 
-    A segment that touches the geometry meets both, so segments that miss either are passed
-    over without asking Shapely.
+    A segment that touches the geometry meets the box and the outer disk, so segments that miss
+    either are passed over without asking Shapely; a segment that enters the inner disk touches
+    the geometry.
 
     Examples
     --------
     >>> e = Extent.of(shapely.Point(0, 0).buffer(10.0))
-    >>> a = np.array([[-20.0, 9.0], [-20.0, 12.0], [-20.0, -20.0]])
-    >>> b = np.array([[20.0, 9.0], [20.0, 12.0], [-12.0, -12.0]])
-    >>> e.near(a, b).tolist()  # the last one's box meets the box, but it misses the disk
-    [True, False, False]
+    >>> a = np.array([[-20.0, 9.0], [-20.0, 12.0], [-20.0, -20.0], [-20.0, 1.0]])
+    >>> b = np.array([[20.0, 9.0], [20.0, 12.0], [-12.0, -12.0], [20.0, 1.0]])
+    >>> d = np.sqrt(e.distance2(a, b))
+    >>> (d <= e.radius_m).tolist()  # the third one's box meets the box, but it misses the disk
+    [True, False, False, True]
+    >>> (d < e.inner_m).tolist()  # only the last one surely passes through
+    [False, False, False, True]
     """
 
     bounds: tuple[float, float, float, float]
     x_m: float
     y_m: float
     radius_m: float
-    """Radius of the disk (every vertex within it, with a metre to spare for rounding)."""
+    """Radius of the outer disk (every vertex within it, with a metre to spare for rounding)."""
+    inner_m: float
+    """Radius of the inner disk (inside the geometry with a metre to spare; 0 if the centre is
+    not inside)."""
 
     @classmethod
     def of(cls, geometry: BaseGeometry) -> Extent:
@@ -126,21 +164,20 @@ class Extent:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         xy = shapely.get_coordinates(geometry)
         r = float(np.hypot(xy[:, 0] - cx, xy[:, 1] - cy).max()) if len(xy) else math.nan
-        return cls((x0, y0, x1, y1), cx, cy, r * (1.0 + 1e-9) + 1.0)
+        inner = 0.0
+        if len(xy) and shapely.contains_xy(geometry, cx, cy):
+            edge = shapely.distance(shapely.Point(cx, cy), geometry.boundary)
+            inner = max(float(edge) * (1.0 - 1e-9) - 1.0, 0.0)
+        return cls((x0, y0, x1, y1), cx, cy, r * (1.0 + 1e-9) + 1.0, inner)
 
-    def near(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Whether each segment from ``a[i]`` to ``b[i]`` (x, y first) meets the box and the
-        disk.
-        """
-        near = _boxes_meet(a, b, self.bounds)
-        if not near.any():
-            return near
+    def distance2(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Squared distance from the centre to each segment from ``a[i]`` to ``b[i]``."""
         dx, dy = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
         px, py = self.x_m - a[:, 0], self.y_m - a[:, 1]
         length2 = dx * dx + dy * dy
         t = np.clip((px * dx + py * dy) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
         ex, ey = px - t * dx, py - t * dy
-        return near & (ex * ex + ey * ey <= self.radius_m * self.radius_m)
+        return ex * ex + ey * ey
 
 
 def _boxes_meet(
@@ -284,6 +321,7 @@ def keep_clear(
     """
     now = run.env.now
     grown = replace(area, geometry=area.geometry.buffer(buffer_m))
+    shapely.prepare(grown.geometry)  # many segments are tested against it
     extent = Extent.of(grown.geometry)
     index = reach(run)
     router: Router | None = None  # one visibility graph for every flight sent around the area
