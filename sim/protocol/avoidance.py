@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from sim.state import Flight, Run
 
 
+SLACK_M = 1000.0
+"""Margin on the distances flown by which a notice's window is looked for along a route (far
+more than their rounding)."""
+
+
 @dataclass(frozen=True)
 class TimedArea:
     """An area to keep clear of during ``[from_s, to_s]`` (the whole run for standing zones),
@@ -68,15 +73,24 @@ def crosses_during(
     return path_crosses(pts, t0, speed, area, Extent.of(area.geometry))
 
 
-def path_crosses(pts: np.ndarray, t0: float, speed: float, area: TimedArea, extent: Extent) -> bool:
+def path_crosses(
+    pts: np.ndarray,
+    t0: float,
+    speed: float,
+    area: TimedArea,
+    extent: Extent,
+    among: slice = slice(None),
+) -> bool:
     """`crosses_during` for the path through the points ``pts`` (``(n, 3)``, from ``t0``);
-    ``extent`` is the extent of ``area.geometry``.
+    ``extent`` is the extent of ``area.geometry``; only the segments ``among`` are looked at
+    (the others known not to be flown while the area is active).
 
     Segments that cannot reach the area (outside its box or its outer disk) are dropped before
     any timing or Shapely work, and segments that pass through its inner disk touch it without
     asking Shapely.
     """
-    a, b = pts[:-1], pts[1:]
+    first, stop, _ = among.indices(len(pts) - 1)
+    a, b = pts[first:stop], pts[first + 1 : stop + 1]
     active = _boxes_meet(a, b, extent.bounds)
     if not active.any():
         return False
@@ -84,7 +98,7 @@ def path_crosses(pts: np.ndarray, t0: float, speed: float, area: TimedArea, exte
     active &= d2 <= extent.radius_m * extent.radius_m
     if not active.any():
         return False
-    times = _times(pts, t0, speed)
+    times = _times(pts[: stop + 1], t0, speed)[first:]  # the same floats as for the whole path
     active &= (times[1:] >= area.from_s) & (times[:-1] <= area.to_s)
     if not area.all_altitudes:  # cheap first: the whole segment's altitudes
         z0, z1 = a[:, 2], b[:, 2]
@@ -92,12 +106,12 @@ def path_crosses(pts: np.ndarray, t0: float, speed: float, area: TimedArea, exte
     if not active.any():
         return False
     idx = np.nonzero(active)[0]
-    hit = _touching(pts, idx, d2[idx], extent, area.geometry)
+    hit = _touching(pts, idx + first, d2[idx], extent, area.geometry)
     if area.all_altitudes or not hit.any():
         return bool(hit.any())
     return any(
         _over_area_in_block(pts[i], pts[i + 1], _segments(pts, np.array([i]))[0], area)
-        for i in idx[hit]
+        for i in idx[hit] + first
     )
 
 
@@ -332,7 +346,11 @@ def keep_clear(
         if not _ahead_meets(f.position, arrays, k, extent.bounds):
             continue  # nowhere near the area
         pts, t0 = _ahead_arrays(f, now, arrays.xyz[k:])
-        if len(pts) < 2 or not path_crosses(pts, t0, f.plan.speed_mps, grown, extent):
+        speed = f.plan.speed_mps
+        lead = math.dist(pts[0, :2], pts[1, :2]) if f.airborne and len(pts) > 1 else None
+        lo, hi = (area.from_s - t0) * speed - SLACK_M, (area.to_s - t0) * speed + SLACK_M
+        among = arrays.window(k, lead, lo, hi) if len(pts) > 1 else None
+        if among is None or not path_crosses(pts, t0, speed, grown, extent, among):
             continue
         if compliance < 1.0 and run.streams.uniform(by, "comply", key, f.unit) >= compliance:
             continue

@@ -62,6 +62,8 @@ class RouteArrays:
     """``lo[k]``: the smallest x and y of waypoints ``k`` onwards, ``(n, 2)``."""
     hi: np.ndarray
     """``hi[k]``: the largest x and y of waypoints ``k`` onwards, ``(n, 2)``."""
+    along: np.ndarray
+    """Distance flown from the first waypoint to each, metres."""
 
     @classmethod
     def of(cls, route: list[Point]) -> RouteArrays:
@@ -70,7 +72,8 @@ class RouteArrays:
         xy = xyz[::-1, :2]
         lo = np.minimum.accumulate(xy, axis=0)[::-1]
         hi = np.maximum.accumulate(xy, axis=0)[::-1]
-        return cls(route, tuple(route), xyz, lo, hi)
+        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xyz[:, :2], axis=0).T))])
+        return cls(route, tuple(route), xyz, lo, hi, along)
 
     def offset(self, route: list[Point]) -> int | None:
         """Where ``route`` starts in the arrays (it has lost that many waypoints since), or
@@ -82,6 +85,32 @@ class RouteArrays:
         if route[0] is not self.points[k] or route[-1] is not self.points[n - 1]:
             return None
         return k
+
+    def window(self, k: int, lead_m: float | None, lo_m: float, hi_m: float) -> slice | None:
+        """The segments of a path that may be flown between ``lo_m`` and ``hi_m`` metres
+        from its start, or ``None`` if none are.
+
+        The path runs through the waypoints ``k`` onwards, from a point ``lead_m`` metres
+        before waypoint ``k`` (``None``: from waypoint ``k`` itself); its segments are
+        numbered from its start. A segment is in the slice if it ends at or after ``lo_m``
+        and starts at or before ``hi_m``, by the waypoints' distances (add a margin to the
+        bounds for rounding).
+
+        Examples
+        --------
+        >>> r = RouteArrays.of([(0.0, 0.0, 0.0), (10.0, 0.0, 0.0), (20.0, 0.0, 0.0)])
+        >>> r.window(0, None, 12.0, 15.0), r.window(1, 5.0, 0.0, 2.0), r.window(0, None, 30, 40)
+        (slice(1, 2, None), slice(0, 1, None), None)
+        """
+        lead = lead_m is not None
+        offset = self.along[k] - (lead_m or 0.0)
+        n = len(self.along) - k + lead  # points on the path
+        j = int(np.searchsorted(self.along, lo_m + offset, side="left"))
+        first = 0 if lead and lo_m <= 0.0 else max(j, k) - k + lead  # first point at >= lo_m
+        j = int(np.searchsorted(self.along, hi_m + offset, side="right")) - 1
+        last = j - k + lead if j >= k else (0 if lead and hi_m >= 0.0 else -1)
+        lo, hi = max(first - 1, 0), min(last, n - 2)
+        return slice(lo, hi + 1) if lo <= hi else None
 
 
 @dataclass(eq=False)
