@@ -289,8 +289,10 @@ class Router:
         if self._graph is None:
             n = len(self._xy)
             i, j = _tangent_pairs(self._xy, self._prev, self._next)
-            segs = shapely.linestrings(np.stack([self._xy[i], self._xy[j]], axis=1))
-            ok = _clear(segs, self.area)
+            ok = self._ring_edge(i, j)  # on the boundary of a valid area: clear
+            rest = np.flatnonzero(~ok)
+            segs = shapely.linestrings(np.stack([self._xy[i[rest]], self._xy[j[rest]]], axis=1))
+            ok[rest] = _clear(segs, self.area)
             lengths = np.hypot(*(self._xy[j] - self._xy[i]).T)
             self._graph = nx.Graph()
             self._graph.add_nodes_from(range(n))
@@ -299,6 +301,15 @@ class Router:
                 weight="length",
             )
         return self._graph
+
+    def _ring_edge(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Whether each vertex pair is an edge of a ring of the area, if the area is valid
+        (its rings' edges then never enter its interior); all False otherwise.
+        """
+        if not self.area.is_valid:
+            return np.zeros(len(i), dtype=bool)
+        xy, nxt, prev = self._xy[j], self._next[i], self._prev[i]
+        return np.all(xy == nxt, axis=1) | np.all(xy == prev, axis=1)
 
     def _edges_from(self, node: int, p: Point2) -> list[tuple[int, int, float]]:
         """Clear edges from a free point to the vertices it can leave tangentially."""
