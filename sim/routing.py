@@ -391,14 +391,13 @@ def _tangent_pairs(
         at_i = (dx * pu[lo:hi, None, 1] - dy * pu[lo:hi, None, 0]) * (
             dx * nu[lo:hi, None, 1] - dy * nu[lo:hi, None, 0]
         ) >= 0.0
-        at_j = (dx * pu[None, :, 1] - dy * pu[None, :, 0]) * (
-            dx * nu[None, :, 1] - dy * nu[None, :, 0]
-        ) >= 0.0
         upper = np.arange(n)[None, :] > np.arange(lo, hi)[:, None]
         moved = (dx != 0.0) | (dy != 0.0)
-        bi, bj = np.nonzero(at_i & at_j & upper & moved)
-        out_i.append(bi + lo)
-        out_j.append(bj)
+        bi, bj = np.nonzero(at_i & upper & moved)  # few: then tangent at the other end?
+        gx, gy = dx[bi, bj], dy[bi, bj]
+        at_j = (gx * pu[bj, 1] - gy * pu[bj, 0]) * (gx * nu[bj, 1] - gy * nu[bj, 0]) >= 0.0
+        out_i.append(bi[at_j] + lo)
+        out_j.append(bj[at_j])
     if not out_i:
         return np.empty(0, dtype=int), np.empty(0, dtype=int)
     return np.concatenate(out_i), np.concatenate(out_j)
