@@ -62,7 +62,7 @@ def entry_times(leg: Leg, fence: Fence) -> list[float]:
     """
     if leg.duration_s <= 0 or not _boxes_meet(leg, fence.bounds):
         return []
-    seg = shapely.LineString([(leg.x0_m, leg.y0_m), (leg.x1_m, leg.y1_m)])
+    seg = shapely.linestrings([[leg.x0_m, leg.y0_m], [leg.x1_m, leg.y1_m]])
     if not shapely.intersects(fence.edge, seg):
         return []
     polygon, geometry = fence.polygon, fence.geometry
