@@ -10,12 +10,14 @@ floating-point operations in the same order, so they give the same floats as
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.encounters import closest_approach
 from sim.encounters.closed_form import _intervals
 
-__all__ = ["close_pairs", "stays"]
+__all__ = ["close_pairs", "pair_reach", "pair_rules", "stays"]
 
 
 def close_pairs(
@@ -29,11 +31,11 @@ def close_pairs(
 
     Examples
     --------
-    >>> a = np.array([[0, 100, 0, 0, 1000, 10, 0, 0]], float)
+    >>> a = np.array([[0, 200, 0, 0, 1000, 10, 0, 0]], float)
     >>> b = np.array([[50, 150, 2000, 300, 1500, -10, 0, 0], [200, 300, 0, 0, 0, 0, 0, 0]])
     >>> ia, jt, d, dz = close_pairs(a, b)
     >>> ia.tolist(), jt.tolist(), d.tolist(), dz.tolist()
-    ([0], [0], [300.0], [500.0])
+    ([0, 0], [0, 1], [300.0, 2000.0], [500.0, 1000.0])
     """
     t_lo = np.maximum(mine[:, None, 0], theirs[None, :, 0])
     t_hi = np.minimum(mine[:, None, 1], theirs[None, :, 1])
@@ -80,3 +82,47 @@ def stays(
         )
         inside = (span >= 0) & (lo < span) & (hi > 0) & (lo < hi)
     return inside, lo, hi, ts, te
+
+
+def pair_reach(
+    radii: list[tuple[float, bool]],
+    a: tuple[int, tuple[bool, ...]],
+    b: tuple[int, tuple[bool, ...]],
+    widest: float,
+) -> float:
+    """How far apart the boxes of two aircraft may be for a rule to concern them: the widest
+    radius (``radii``: per rule, its radius with some slack and whether it has roles) of the
+    rules that watch the pair, never beyond ``widest``; -inf when none does or when the two are
+    of one side. ``a`` and ``b`` are each aircraft's side and, per rule, whether it plays the
+    rule's first and second role (flattened).
+
+    Examples
+    --------
+    >>> radii = [(9261.0, False), (37041.0, True)]
+    >>> escort, bomber = (1, (True, True, True, False)), (2, (True, True, False, True))
+    >>> pair_reach(radii, escort, bomber, 37040.0), pair_reach(radii, bomber, bomber, 37040.0)
+    (37040.0, -inf)
+    >>> pair_reach(radii, escort, (2, (True, True, False, False)), 37040.0)
+    9261.0
+    """
+    if a[0] == b[0]:
+        return -math.inf
+    near = [
+        radius
+        for k, (radius, roled) in enumerate(radii)
+        if not roled or (a[1][2 * k] and b[1][2 * k + 1]) or (a[1][2 * k + 1] and b[1][2 * k])
+    ]
+    return min(max(near), widest) if near else -math.inf
+
+
+def pair_rules(a: tuple[int, tuple[bool, ...]], b: tuple[int, tuple[bool, ...]]) -> list[bool]:
+    """Per rule, whether it watches a pair of aircraft of these roles (as for
+    :func:`pair_reach`; a rule without roles plays both of its roles with everyone).
+
+    Examples
+    --------
+    >>> pair_rules((1, (True, True, True, False)), (2, (True, True, False, True)))
+    [True, True]
+    """
+    r, s = a[1], b[1]
+    return [(r[k] and s[k + 1]) or (r[k + 1] and s[k]) for k in range(0, len(r), 2)]

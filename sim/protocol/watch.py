@@ -29,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from sim import aircraft
 from sim.protocol.ahead import path_and_box
-from sim.protocol.lookahead import close_pairs, stays
+from sim.protocol.lookahead import close_pairs, pair_reach, pair_rules, stays
 from sim.units import MIN
 
 if TYPE_CHECKING:
@@ -92,7 +92,8 @@ class Watch:
 
     ``paths[i]`` holds up to ``max_legs`` rows (``t0, t1, x, y, z, vx, vy, vz``) of the
     current leg and next legs of ``flights[i]`` as they were when its current leg began;
-    unused rows have ``t1 = -inf``. ``boxes[i]`` is the horizontal box of that path.
+    unused rows have ``t1 = -inf``. ``boxes[:, i]`` is the horizontal box of that path and its
+    end time (``x_min, y_min, x_max, y_max, t_end``).
     """
 
     run: Run
@@ -106,7 +107,7 @@ class Watch:
     flights: list[Flight] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     paths: np.ndarray = field(default_factory=lambda: np.zeros((0, 1, 8)))
-    boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 5)))
+    boxes: np.ndarray = field(default_factory=lambda: np.zeros((5, 0)))
     side: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     sides: dict[str, int] = field(default_factory=dict)
     versions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -115,6 +116,16 @@ class Watch:
     """Per row, whether its path may still be ahead (its box ends after the last look)."""
     live: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """The listed rows, ascending: the only ones a new look compares with."""
+    box_of: dict[int, tuple[float, float, float, float, float]] = field(default_factory=dict)
+    """Per row, its box (as ``boxes``) as plain floats."""
+    kinds: dict[tuple[int, tuple[bool, ...]], int] = field(default_factory=dict)
+    """A code per side and roles (per rule, whether the aircraft plays each of its roles)."""
+    codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Per row, the code of its aircraft's side and roles."""
+    reaches: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Per pair of codes, how far apart two boxes may be for some rule to concern the pair."""
+    watched: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), dtype=bool))
+    """Per pair of codes and rule, whether the rule watches the pair (sides aside)."""
 
     reach: float = 0.0
     """The widest rule's radius: beyond it no rule can act."""
@@ -138,8 +149,8 @@ class Watch:
     aware: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     floors: list[int] = field(default_factory=list)
     """Per rule, the index of its allowance floor cylinder (-1: no allowance)."""
-    floor_radii: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    floor_heights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cylinders: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
+    """Radii and half-heights of the rules' cylinders, then of their allowance floors."""
 
     def add(self, rule: Rule) -> None:
         """Watch for ``rule``'s cylinder too."""
@@ -152,8 +163,12 @@ class Watch:
         floored = [r for r in self.rules if r.allowance_s > 0]
         ranks = itertools.count()
         self.floors = [next(ranks) if r.allowance_s > 0 else -1 for r in self.rules]
-        self.floor_radii = np.array([r.allowance_floor_m for r in floored])
-        self.floor_heights = np.array([max(r.allowance_floor_height_m, 1e-9) for r in floored])
+        self.cylinders = (
+            np.concatenate([self.radii, [r.allowance_floor_m for r in floored]]),
+            np.concatenate(
+                [self.heights, [max(r.allowance_floor_height_m, 1e-9) for r in floored]]
+            ),
+        )
         self.with_roles = any(r.roles is not None for r in self.rules)
         self.by_role = all(r.roles is not None for r in self.rules)
         self.all_aware = all(r.plan_aware for r in self.rules)
@@ -178,7 +193,8 @@ class Watch:
                 empty = np.zeros((grow, self.max_legs, 8))
                 empty[:, :, :2] = -np.inf
                 self.paths = np.concatenate([self.paths, empty])
-                self.boxes = np.vstack([self.boxes, np.full((grow, 5), np.nan)])
+                self.boxes = np.hstack([self.boxes, np.full((5, grow), np.nan)])
+                self.codes = np.concatenate([self.codes, np.zeros(grow, dtype=np.int64)])
                 self.side = np.concatenate([self.side, np.zeros(grow, dtype=np.int8)])
                 self.versions = np.concatenate([self.versions, np.zeros(grow, dtype=np.int64)])
                 self.listed = np.concatenate([self.listed, np.zeros(grow, dtype=bool)])
@@ -186,6 +202,7 @@ class Watch:
                 self.roles = np.concatenate([self.roles.reshape(-1, len(self.rules), 2), more])
             self.side[row] = self.sides.setdefault(f.side, len(self.sides) + 1)
             self.roles[row] = self.role_of(f)
+            self.codes[row] = self._code(row)
         horizon = self.horizon_s
         # twice the horizon: the next few legs of the plan need no new look (see on_leg)
         until = f.leg.t1_s + 2 * horizon
@@ -194,7 +211,8 @@ class Watch:
         path = self.paths[row]
         path[:k] = legs
         path[k:, :2] = -np.inf
-        self.boxes[row] = box
+        self.boxes[:, row] = box
+        self.box_of[row] = box
         self.versions[row] = f.version
         return row
 
@@ -214,7 +232,7 @@ class Watch:
             self.all_aware
             and row is not None
             and self.versions[row] == f.version
-            and self.boxes[row, 4] >= f.leg.t1_s + self.horizon_s
+            and self.boxes[4, row] >= f.leg.t1_s + self.horizon_s
         ):
             return  # the next leg of a plan already looked along far enough: nothing new
         row = self.update(f)
@@ -234,10 +252,7 @@ class Watch:
         flat = alive[jt]
         ib = flat // self.max_legs
         if self.with_roles:
-            mine_r, theirs_r = self.roles[row], self.roles[others[ib]]
-            fits &= (mine_r[None, :, 0] & theirs_r[:, :, 1]) | (
-                mine_r[None, :, 1] & theirs_r[:, :, 0]
-            )
+            fits &= self.watched[self.codes[row]][self.codes[others[ib]]]
         near = np.flatnonzero(fits.any(axis=1))
         if len(near) == 0:
             return
@@ -258,25 +273,29 @@ class Watch:
             self.listed[row] = True
             self.live = np.flatnonzero(self.listed)
         live = self.live
-        b = self.boxes[live]
-        ahead = b[:, 4] > now
+        x0, y0, x1, y1, end = self.boxes[:, live]
+        ahead = end > now
         if not ahead.all():
             self.listed[live[~ahead]] = False
             self.live = live = live[ahead]
-            b = b[ahead]
-        box, reach = self.boxes[row], self.reach
-        meet = (b[:, :2] <= box[2:4] + reach) & (b[:, 2:4] >= box[:2] - reach)
-        keep = meet.all(axis=1) & (self.side[live] != self.side[row])
-        others, b = live[keep], b[keep]
-        if len(others) == 0 or not self.with_roles:
-            return others
-        mine, theirs = self.roles[row], self.roles[others]
-        pairs = (mine[None, :, 0] & theirs[:, :, 1]) | (mine[None, :, 1] & theirs[:, :, 0])
-        watched = pairs | np.array([r.roles is None for r in self.rules])
-        reach_j = np.where(watched, self.radii + SLACK_M, -np.inf).max(axis=1)
-        reach_j = np.minimum(reach_j, reach)[:, None]
-        meet = (b[:, :2] <= box[2:4] + reach_j) & (b[:, 2:4] >= box[:2] - reach_j)
-        return others[meet.all(axis=1)]
+            x0, y0, x1, y1 = self.boxes[:4, live]
+        box_x0, box_y0, box_x1, box_y1, _ = self.box_of[row]
+        r = self.reaches[self.codes[row]][self.codes[live]]
+        keep = (x0 <= box_x1 + r) & (y0 <= box_y1 + r) & (x1 >= box_x0 - r) & (y1 >= box_y0 - r)
+        return live[keep]
+
+    def _code(self, row: int) -> int:
+        """The code of the row's side and roles, adding it (and its reaches) if it is new."""
+        key = (int(self.side[row]), tuple(self.roles[row].ravel().tolist()))
+        code = self.kinds.get(key)
+        if code is None:
+            code = self.kinds[key] = len(self.kinds)
+            radii = [(r.radius_m + SLACK_M, r.roles is not None) for r in self.rules]
+            self.reaches = np.array(
+                [[pair_reach(radii, a, b, self.reach) for b in self.kinds] for a in self.kinds]
+            )
+            self.watched = np.array([[pair_rules(a, b) for b in self.kinds] for a in self.kinds])
+        return code
 
     def _predict(
         self,
@@ -295,9 +314,7 @@ class Watch:
         """
         rules = self.rules
         floors = self.floors
-        radius = np.concatenate([self.radii, self.floor_radii])
-        half = np.concatenate([self.heights, self.floor_heights])
-        inside, lo, hi, ts, te = stays(a, t, radius, half)
+        inside, lo, hi, ts, te = stays(a, t, *self.cylinders)
         n_rules = len(rules)
         current = a_first & (kb == 0)
         watched = inside[:, :n_rules] & (self.aware[None, :] | current[:, None]) & fits
@@ -329,12 +346,12 @@ class Watch:
                 old[0] = min(old[0], t_in)
                 old[1] = max(old[1], t_out)
                 old[2] = old[2] or breach
-        my_end = self.boxes[self.rows[f.id], 4]
+        my_end = self.boxes[4, self.rows[f.id]]
         for (k, j), (tin, tout, near) in sorted(found.items()):
             rule = rules[k]
             g = self.flights[int(others[j])]
             brief = rule.allowance_s > 0 and not near and tout - tin <= rule.allowance_s
-            if brief and tout < min(my_end, self.boxes[int(others[j]), 4]):
+            if brief and tout < min(my_end, self.boxes[4, int(others[j])]):
                 continue  # closer only briefly (and the stay ends within both looks): allowed
             self._schedule(rule, f, g, tin, tout, now)
 
