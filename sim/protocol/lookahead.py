@@ -15,9 +15,12 @@ import math
 import numpy as np
 
 from sim.encounters import closest_approach
-from sim.encounters.closed_form import _intervals
+from sim.encounters.closed_form import _STILL_MPS, _intervals
 
 __all__ = ["close_pairs", "pair_reach", "pair_rules", "stays"]
+
+FEW = 6
+"""Up to this many pairs are solved one by one in plain floats (cheaper than array calls)."""
 
 
 def close_pairs(
@@ -70,6 +73,8 @@ def stays(
     ``end`` when ``hi >= end - start`` (else ``start + hi``), exactly the ``t_in_s`` and
     ``t_out_s`` of :func:`~sim.encounters.closed_form.solve_arrays`.
     """
+    if len(a) <= FEW:
+        return _stays_few(a, t, radius, half)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ts = np.maximum(a[:, 0], t[:, 0])
         te = np.minimum(a[:, 1], t[:, 1])
@@ -82,6 +87,58 @@ def stays(
         )
         inside = (span >= 0) & (lo < span) & (hi > 0) & (lo < hi)
     return inside, lo, hi, ts, te
+
+
+def _stays_few(
+    a: np.ndarray, t: np.ndarray, radius: np.ndarray, half: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`stays` pair by pair in plain floats: the same operations on the same doubles
+    (``sim.encounters.closed_form._intervals``, one pair and cylinder at a time).
+    """
+    cylinders = list(zip(radius.tolist(), half.tolist(), strict=True))
+    inside, lows, highs, starts, ends = [], [], [], [], []
+    for ra, rt in zip(a.tolist(), t.tolist(), strict=True):
+        ts, te = max(ra[0], rt[0]), min(ra[1], rt[1])
+        span = te - ts
+        px = ra[2] + ra[5] * (ts - ra[0]) - (rt[2] + rt[5] * (ts - rt[0]))
+        py = ra[3] + ra[6] * (ts - ra[0]) - (rt[3] + rt[6] * (ts - rt[0]))
+        pz = ra[4] + ra[7] * (ts - ra[0]) - (rt[4] + rt[7] * (ts - rt[0]))
+        vx, vy, vz = ra[5] - rt[5], ra[6] - rt[6], ra[7] - rt[7]
+        sp2 = vx * vx + vy * vy
+        moving = sp2 > _STILL_MPS * _STILL_MPS
+        speed = math.sqrt(sp2) if moving else 1.0
+        t_min = -(px * vx + py * vy) / sp2 if moving else 0.0
+        d_line = abs(px * vy - py * vx) / speed if moving else float(np.hypot(px, py))
+        climbing = abs(vz) > _STILL_MPS
+        row_in, row_lo, row_hi = [], [], []
+        for r, h in cylinders:
+            if d_line < r:
+                half_w = math.sqrt((r - d_line) * (r + d_line)) / speed
+                lo_h, hi_h = (t_min - half_w, t_min + half_w) if moving else (-math.inf, math.inf)
+            else:
+                lo_h, hi_h = math.inf, -math.inf
+            if climbing:
+                e1, e2 = (-h - pz) / vz, (h - pz) / vz
+                lo_v, hi_v = min(e1, e2), max(e1, e2)
+            else:
+                lo_v, hi_v = (-math.inf, math.inf) if abs(pz) < h else (math.inf, -math.inf)
+            lo, hi = max(lo_h, lo_v), min(hi_h, hi_v)
+            row_in.append(span >= 0 and lo < span and hi > 0 and lo < hi)
+            row_lo.append(lo)
+            row_hi.append(hi)
+        inside.append(row_in)
+        lows.append(row_lo)
+        highs.append(row_hi)
+        starts.append(ts)
+        ends.append(te)
+    n, k = len(a), len(cylinders)
+    return (
+        np.array(inside, dtype=bool).reshape(n, k),
+        np.array(lows, dtype=float).reshape(n, k),
+        np.array(highs, dtype=float).reshape(n, k),
+        np.array(starts, dtype=float),
+        np.array(ends, dtype=float),
+    )
 
 
 def pair_reach(

@@ -219,9 +219,9 @@ class Watch:
     def on_leg(self, f: Flight) -> None:
         """Predict conflicts of the flight's path ahead with the other side's paths ahead.
 
-        Boxes pick the aircraft that can come within the widest rule's radius; of their legs,
-        those flown at the same time as one of the flight's and passing within that radius
-        (closest approach) are solved in closed form for every rule's cylinder at once.
+        Boxes pick the aircraft whose paths ahead can come within the radius of a rule that
+        watches the pair; of their legs, those flown at the same time as one of the flight's
+        and passing within a rule's cylinder (closest approach) are solved in closed form.
         """
         if f.plan.kind == "missile" or f.leg is None or not self.rules:
             return
