@@ -17,6 +17,7 @@ says otherwise. What a rule does is its mechanism's business; the manoeuvres the
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -27,9 +28,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from sim import aircraft
-from sim.encounters import LegArrays, closest_approach
-from sim.encounters.closed_form import solve_arrays
 from sim.protocol.ahead import path_and_box
+from sim.protocol.lookahead import close_pairs, pair_reach, pair_rules, stays
 from sim.units import MIN
 
 if TYPE_CHECKING:
@@ -56,6 +56,9 @@ MAX_LEGS = 12
 """At most this many legs of a plan are looked at (the current one and the next ones)."""
 MARGIN_S = 60.0
 """Plans are looked at this much beyond the widest look-ahead."""
+SLACK_M = 1.0
+"""Boxes farther apart than a rule's radius and this (far above the rounding of positions) are
+out of that rule's reach."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,8 @@ class Watch:
 
     ``paths[i]`` holds up to ``max_legs`` rows (``t0, t1, x, y, z, vx, vy, vz``) of the
     current leg and next legs of ``flights[i]`` as they were when its current leg began;
-    unused rows have ``t1 = -inf``. ``boxes[i]`` is the horizontal box of that path.
+    unused rows have ``t1 = -inf``. ``boxes[:, i]`` is the horizontal box of that path and its
+    end time (``x_min, y_min, x_max, y_max, t_end``).
     """
 
     run: Run
@@ -103,11 +107,25 @@ class Watch:
     flights: list[Flight] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     paths: np.ndarray = field(default_factory=lambda: np.zeros((0, 1, 8)))
-    boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 5)))
+    boxes: np.ndarray = field(default_factory=lambda: np.zeros((5, 0)))
     side: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     sides: dict[str, int] = field(default_factory=dict)
     versions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """The plan version each stored path was made from."""
+    listed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """Per row, whether its path may still be ahead (its box ends after the last look)."""
+    live: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """The listed rows, ascending: the only ones a new look compares with."""
+    box_of: dict[int, tuple[float, float, float, float, float]] = field(default_factory=dict)
+    """Per row, its box (as ``boxes``) as plain floats."""
+    kinds: dict[tuple[int, tuple[bool, ...]], int] = field(default_factory=dict)
+    """A code per side and roles (per rule, whether the aircraft plays each of its roles)."""
+    codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Per row, the code of its aircraft's side and roles."""
+    reaches: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Per pair of codes, how far apart two boxes may be for some rule to concern the pair."""
+    watched: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), dtype=bool))
+    """Per pair of codes and rule, whether the rule watches the pair (sides aside)."""
 
     reach: float = 0.0
     """The widest rule's radius: beyond it no rule can act."""
@@ -128,6 +146,11 @@ class Watch:
     heights: np.ndarray = field(default_factory=lambda: np.zeros(0))
     with_roles: bool = False
     """Whether some rule watches only the pairs its ``roles`` accept."""
+    aware: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    floors: list[int] = field(default_factory=list)
+    """Per rule, the index of its allowance floor cylinder (-1: no allowance)."""
+    cylinders: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
+    """Radii and half-heights of the rules' cylinders, then of their allowance floors."""
 
     def add(self, rule: Rule) -> None:
         """Watch for ``rule``'s cylinder too."""
@@ -136,6 +159,16 @@ class Watch:
         self.height = max(r.height_m for r in self.rules)
         self.radii = np.array([r.radius_m for r in self.rules])
         self.heights = np.array([r.height_m for r in self.rules])
+        self.aware = np.array([r.plan_aware for r in self.rules])
+        floored = [r for r in self.rules if r.allowance_s > 0]
+        ranks = itertools.count()
+        self.floors = [next(ranks) if r.allowance_s > 0 else -1 for r in self.rules]
+        self.cylinders = (
+            np.concatenate([self.radii, [r.allowance_floor_m for r in floored]]),
+            np.concatenate(
+                [self.heights, [max(r.allowance_floor_height_m, 1e-9) for r in floored]]
+            ),
+        )
         self.with_roles = any(r.roles is not None for r in self.rules)
         self.by_role = all(r.roles is not None for r in self.rules)
         self.all_aware = all(r.plan_aware for r in self.rules)
@@ -160,13 +193,16 @@ class Watch:
                 empty = np.zeros((grow, self.max_legs, 8))
                 empty[:, :, :2] = -np.inf
                 self.paths = np.concatenate([self.paths, empty])
-                self.boxes = np.vstack([self.boxes, np.full((grow, 5), np.nan)])
+                self.boxes = np.hstack([self.boxes, np.full((5, grow), np.nan)])
+                self.codes = np.concatenate([self.codes, np.zeros(grow, dtype=np.int64)])
                 self.side = np.concatenate([self.side, np.zeros(grow, dtype=np.int8)])
                 self.versions = np.concatenate([self.versions, np.zeros(grow, dtype=np.int64)])
+                self.listed = np.concatenate([self.listed, np.zeros(grow, dtype=bool)])
                 more = np.zeros((grow, len(self.rules), 2), dtype=bool)
                 self.roles = np.concatenate([self.roles.reshape(-1, len(self.rules), 2), more])
             self.side[row] = self.sides.setdefault(f.side, len(self.sides) + 1)
             self.roles[row] = self.role_of(f)
+            self.codes[row] = self._code(row)
         horizon = self.horizon_s
         # twice the horizon: the next few legs of the plan need no new look (see on_leg)
         until = f.leg.t1_s + 2 * horizon
@@ -175,16 +211,17 @@ class Watch:
         path = self.paths[row]
         path[:k] = legs
         path[k:, :2] = -np.inf
-        self.boxes[row] = box
+        self.boxes[:, row] = box
+        self.box_of[row] = box
         self.versions[row] = f.version
         return row
 
     def on_leg(self, f: Flight) -> None:
         """Predict conflicts of the flight's path ahead with the other side's paths ahead.
 
-        Boxes pick the aircraft that can come within the widest rule's radius; of their legs,
-        those flown at the same time as one of the flight's and passing within that radius
-        (closest approach) are solved in closed form for every rule's cylinder at once.
+        Boxes pick the aircraft whose paths ahead can come within the radius of a rule that
+        watches the pair; of their legs, those flown at the same time as one of the flight's
+        and passing within a rule's cylinder (closest approach) are solved in closed form.
         """
         if f.plan.kind == "missile" or f.leg is None or not self.rules:
             return
@@ -195,59 +232,70 @@ class Watch:
             self.all_aware
             and row is not None
             and self.versions[row] == f.version
-            and self.boxes[row, 4] >= f.leg.t1_s + self.horizon_s
+            and self.boxes[4, row] >= f.leg.t1_s + self.horizon_s
         ):
             return  # the next leg of a plan already looked along far enough: nothing new
         row = self.update(f)
         now = self.run.env.now
-        n = len(self.flights)
-        box, reach = self.boxes[row], self.reach
-        b = self.boxes[:n]
-        meet = (b[:, :2] <= box[2:4] + reach) & (b[:, 2:4] >= box[:2] - reach)
-        others = np.flatnonzero(
-            meet.all(axis=1) & (b[:, 4] > now) & (self.side[:n] != self.side[row])
-        )
-        if len(others) and self.by_role:  # every rule watches only some pairs
-            mine, theirs = self.roles[row], self.roles[others]
-            pairs = (mine[None, :, 0] & theirs[:, :, 1]) | (mine[None, :, 1] & theirs[:, :, 0])
-            others = others[pairs.any(axis=1)]
+        others = self._candidates(row, now)
         if len(others) == 0:
             return
         mine = self.paths[row]
         mine = mine[mine[:, 1] > now]
         theirs = self.paths[others].reshape(-1, 8)
         alive = np.flatnonzero(theirs[:, 1] > now)
-        th = theirs[alive]
-        t_lo = np.maximum(mine[:, None, 0], th[None, :, 0])
-        t_hi = np.minimum(mine[:, None, 1], th[None, :, 1])
-        ia, jt = np.nonzero(t_lo <= t_hi)
+        ia, jt, d, dz = close_pairs(mine, theirs[alive])
         if len(ia) == 0:
             return
-        a, t = mine[ia], th[jt]
-        lo, hi = t_lo[ia, jt], t_hi[ia, jt]
-        rel = a[:, 2:4] + a[:, 5:7] * (lo - a[:, 0])[:, None] - t[:, 2:4]
-        rel -= t[:, 5:7] * (lo - t[:, 0])[:, None]
-        rv = a[:, 5:7] - t[:, 5:7]
-        _, d = closest_approach(rel[:, 0], rel[:, 1], rv[:, 0], rv[:, 1], 0.0, hi - lo)
-        # vertical separation is linear in time: its least value over the common window
-        dz0 = a[:, 4] + a[:, 7] * (lo - a[:, 0]) - t[:, 4] - t[:, 7] * (lo - t[:, 0])
-        dz1 = dz0 + (a[:, 7] - t[:, 7]) * (hi - lo)
-        dz = np.where(dz0 * dz1 <= 0, 0.0, np.minimum(np.abs(dz0), np.abs(dz1)))
         # per rule: within its radius and height, and (with roles) a pair it watches
         fits = (d[:, None] < self.radii) & (dz[:, None] < self.heights)
         flat = alive[jt]
         ib = flat // self.max_legs
         if self.with_roles:
-            mine_r, theirs_r = self.roles[row], self.roles[others[ib]]
-            fits &= (mine_r[None, :, 0] & theirs_r[:, :, 1]) | (
-                mine_r[None, :, 1] & theirs_r[:, :, 0]
-            )
-        near = fits.any(axis=1)
-        if not near.any():
+            fits &= self.watched[self.codes[row]][self.codes[others[ib]]]
+        near = np.flatnonzero(fits.any(axis=1))
+        if len(near) == 0:
             return
         kb = flat[near] % self.max_legs
-        a_first = a[near, 0] == f.leg.t0_s
-        self._predict(f, others, ib[near], kb, a[near], t[near], a_first, fits[near], now)
+        a, t = mine[ia[near]], theirs[flat[near]]
+        a_first = a[:, 0] == f.leg.t0_s
+        self._predict(f, others, ib[near], kb, a, t, a_first, fits[near], now)
+
+    def _candidates(self, row: int, now: float) -> np.ndarray:
+        """The rows (ascending) of the other sides' aircraft whose paths ahead can come within
+        the radius of a rule that watches them and ``row``'s aircraft.
+
+        Only listed rows are looked at: a path whose box ends before now is dropped from the
+        list (it stays out until its flight looks ahead again). With roles, a pair no rule
+        watches is dropped, and so is one farther apart than the radii of the rules that do.
+        """
+        if not self.listed[row]:
+            self.listed[row] = True
+            self.live = np.flatnonzero(self.listed)
+        live = self.live
+        x0, y0, x1, y1, end = self.boxes[:, live]
+        ahead = end > now
+        if not ahead.all():
+            self.listed[live[~ahead]] = False
+            self.live = live = live[ahead]
+            x0, y0, x1, y1 = self.boxes[:4, live]
+        box_x0, box_y0, box_x1, box_y1, _ = self.box_of[row]
+        r = self.reaches[self.codes[row]][self.codes[live]]
+        keep = (x0 <= box_x1 + r) & (y0 <= box_y1 + r) & (x1 >= box_x0 - r) & (y1 >= box_y0 - r)
+        return live[keep]
+
+    def _code(self, row: int) -> int:
+        """The code of the row's side and roles, adding it (and its reaches) if it is new."""
+        key = (int(self.side[row]), tuple(self.roles[row].ravel().tolist()))
+        code = self.kinds.get(key)
+        if code is None:
+            code = self.kinds[key] = len(self.kinds)
+            radii = [(r.radius_m + SLACK_M, r.roles is not None) for r in self.rules]
+            self.reaches = np.array(
+                [[pair_reach(radii, a, b, self.reach) for b in self.kinds] for a in self.kinds]
+            )
+            self.watched = np.array([[pair_rules(a, b) for b in self.kinds] for a in self.kinds])
+        return code
 
     def _predict(
         self,
@@ -265,36 +313,45 @@ class Watch:
         (``fits``: per pair and rule, whether the rule may concern the pair at all).
         """
         rules = self.rules
-        radius = np.array([r.radius_m for r in rules] + [r.allowance_floor_m for r in rules])
-        half = np.array(
-            [r.height_m for r in rules] + [max(r.allowance_floor_height_m, 1e-9) for r in rules]
-        )
-        sol = solve_arrays(LegArrays.from_matrix(a), LegArrays.from_matrix(t), radius, half, 0)
+        floors = self.floors
+        inside, lo, hi, ts, te = stays(a, t, *self.cylinders)
         n_rules = len(rules)
-        aware = np.array([r.plan_aware for r in rules])
         current = a_first & (kb == 0)
-        inside = sol.inside[:, :n_rules] & (aware[None, :] | current[:, None]) & fits
-        pair, rule_k = np.nonzero(inside)
+        watched = inside[:, :n_rules] & (self.aware[None, :] | current[:, None]) & fits
+        pair, rule_k = np.nonzero(watched)
         if len(pair) == 0:
             return
         # earliest entry, latest exit and a floor breach per (rule, other aircraft)
-        key = rule_k * len(others) + ib[pair]
-        keys, first = np.unique(key, return_inverse=True)
-        t_in = np.full(len(keys), np.inf)
-        t_out = np.full(len(keys), -np.inf)
-        np.minimum.at(t_in, first, sol.t_in_s[pair, rule_k])
-        np.maximum.at(t_out, first, sol.t_out_s[pair, rule_k])
-        closer = np.zeros(len(keys), dtype=bool)
-        np.logical_or.at(closer, first, sol.inside[pair, n_rules + rule_k])
-        my_end = self.boxes[self.rows[f.id], 4]
-        for key_, tin, tout, near in zip(
-            keys.tolist(), t_in.tolist(), t_out.tolist(), closer.tolist(), strict=True
+        found: dict[tuple[int, int], list] = {}
+        span = te - ts
+        for p, k, j, s0, s1, w, l_, h_ in zip(
+            pair.tolist(),
+            rule_k.tolist(),
+            ib[pair].tolist(),
+            ts[pair].tolist(),
+            te[pair].tolist(),
+            span[pair].tolist(),
+            lo[pair, rule_k].tolist(),
+            hi[pair, rule_k].tolist(),
+            strict=True,
         ):
-            rule = rules[key_ // len(others)]
-            j = int(others[key_ % len(others)])
-            g = self.flights[j]
+            t_in = s0 if l_ <= 0 else s0 + l_
+            t_out = s1 if h_ >= w else s0 + h_
+            floor = floors[k]
+            breach = floor >= 0 and bool(inside[p, n_rules + floor])
+            old = found.get((k, j))
+            if old is None:
+                found[(k, j)] = [t_in, t_out, breach]
+            else:
+                old[0] = min(old[0], t_in)
+                old[1] = max(old[1], t_out)
+                old[2] = old[2] or breach
+        my_end = self.boxes[4, self.rows[f.id]]
+        for (k, j), (tin, tout, near) in sorted(found.items()):
+            rule = rules[k]
+            g = self.flights[int(others[j])]
             brief = rule.allowance_s > 0 and not near and tout - tin <= rule.allowance_s
-            if brief and tout < min(my_end, self.boxes[j, 4]):
+            if brief and tout < min(my_end, self.boxes[4, int(others[j])]):
                 continue  # closer only briefly (and the stay ends within both looks): allowed
             self._schedule(rule, f, g, tin, tout, now)
 

@@ -1,0 +1,185 @@
+"""The conflict watch's arithmetic on leg rows: which legs come close, and their stays inside.
+
+Rows are ``t0, t1, x, y, z, vx, vy, vz`` (``sim.protocol.ahead``). :func:`close_pairs` finds
+the pairs of legs flown at the same time and their least horizontal and vertical separations
+over their common window; :func:`stays` solves pairs for cylinders in closed form. Both are the
+closed forms of ``sim.encounters.closed_form`` cut down to what the watch reads, with the same
+floating-point operations in the same order, so they give the same floats as
+:func:`~sim.encounters.closed_form.solve_arrays` for the same pairs, with fewer numpy calls.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.encounters import closest_approach
+from sim.encounters.closed_form import _STILL_MPS, _intervals
+
+__all__ = ["close_pairs", "pair_reach", "pair_rules", "stays"]
+
+FEW = 6
+"""Up to this many pairs are solved one by one in plain floats (cheaper than array calls)."""
+
+
+def close_pairs(
+    mine: np.ndarray, theirs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of a leg of ``mine`` and a leg of ``theirs`` flown at the same time, and how
+    close each pair comes over its common window.
+
+    Returns the indices into ``mine`` and ``theirs`` of each pair (row-major order), its least
+    horizontal separation and its least vertical separation (0 when the altitudes cross).
+
+    Examples
+    --------
+    >>> a = np.array([[0, 200, 0, 0, 1000, 10, 0, 0]], float)
+    >>> b = np.array([[50, 150, 2000, 300, 1500, -10, 0, 0], [200, 300, 0, 0, 0, 0, 0, 0]])
+    >>> ia, jt, d, dz = close_pairs(a, b)
+    >>> ia.tolist(), jt.tolist(), d.tolist(), dz.tolist()
+    ([0, 0], [0, 1], [300.0, 2000.0], [500.0, 1000.0])
+    """
+    t_lo = np.maximum(mine[:, None, 0], theirs[None, :, 0])
+    t_hi = np.minimum(mine[:, None, 1], theirs[None, :, 1])
+    ia, jt = np.nonzero(t_lo <= t_hi)
+    if len(ia) == 0:
+        empty = np.zeros(0)
+        return ia, jt, empty, empty
+    a, t = mine[ia], theirs[jt]
+    lo, hi = t_lo[ia, jt], t_hi[ia, jt]
+    # relative position (x, y, z) at the window's start
+    rel = a[:, 2:5] + a[:, 5:8] * (lo - a[:, 0])[:, None] - t[:, 2:5]
+    rel -= t[:, 5:8] * (lo - t[:, 0])[:, None]
+    rv = a[:, 5:8] - t[:, 5:8]
+    _, d = closest_approach(rel[:, 0], rel[:, 1], rv[:, 0], rv[:, 1], 0.0, hi - lo)
+    # vertical separation is linear in time: its least value over the common window
+    dz0 = rel[:, 2]
+    dz1 = dz0 + rv[:, 2] * (hi - lo)
+    dz = np.where(dz0 * dz1 <= 0, 0.0, np.minimum(np.abs(dz0), np.abs(dz1)))
+    return ia, jt, d, dz
+
+
+def stays(
+    a: np.ndarray, t: np.ndarray, radius: np.ndarray, half: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Whether each pair of legs (rows of ``a`` and ``t``) is inside each cylinder (radius and
+    half-height, last axis) at some instant of their common window, and what the stay's ends
+    are made of.
+
+    Returns ``inside`` (pairs x cylinders) and, to be read where ``inside`` holds, ``lo`` and
+    ``hi`` (the stay's bounds from the window's start, unclipped) and the window's start and
+    end (per pair): the stay runs from ``start`` when ``lo <= 0`` (else ``start + lo``) to
+    ``end`` when ``hi >= end - start`` (else ``start + hi``), exactly the ``t_in_s`` and
+    ``t_out_s`` of :func:`~sim.encounters.closed_form.solve_arrays`.
+    """
+    if len(a) <= FEW:
+        return _stays_few(a, t, radius, half)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        ts = np.maximum(a[:, 0], t[:, 0])
+        te = np.minimum(a[:, 1], t[:, 1])
+        span = (te - ts)[:, None]
+        p = a[:, 2:5] + a[:, 5:8] * (ts - a[:, 0])[:, None]
+        p -= t[:, 2:5] + t[:, 5:8] * (ts - t[:, 0])[:, None]
+        v = a[:, 5:8] - t[:, 5:8]
+        _, _, _, lo, hi = _intervals(
+            p[:, 0], p[:, 1], p[:, 2], v[:, 0], v[:, 1], v[:, 2], radius, half
+        )
+        inside = (span >= 0) & (lo < span) & (hi > 0) & (lo < hi)
+    return inside, lo, hi, ts, te
+
+
+def _stays_few(
+    a: np.ndarray, t: np.ndarray, radius: np.ndarray, half: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`stays` pair by pair in plain floats: the same operations on the same doubles
+    (``sim.encounters.closed_form._intervals``, one pair and cylinder at a time).
+    """
+    cylinders = list(zip(radius.tolist(), half.tolist(), strict=True))
+    inside, lows, highs, starts, ends = [], [], [], [], []
+    for ra, rt in zip(a.tolist(), t.tolist(), strict=True):
+        ts, te = max(ra[0], rt[0]), min(ra[1], rt[1])
+        span = te - ts
+        px = ra[2] + ra[5] * (ts - ra[0]) - (rt[2] + rt[5] * (ts - rt[0]))
+        py = ra[3] + ra[6] * (ts - ra[0]) - (rt[3] + rt[6] * (ts - rt[0]))
+        pz = ra[4] + ra[7] * (ts - ra[0]) - (rt[4] + rt[7] * (ts - rt[0]))
+        vx, vy, vz = ra[5] - rt[5], ra[6] - rt[6], ra[7] - rt[7]
+        sp2 = vx * vx + vy * vy
+        moving = sp2 > _STILL_MPS * _STILL_MPS
+        speed = math.sqrt(sp2) if moving else 1.0
+        t_min = -(px * vx + py * vy) / sp2 if moving else 0.0
+        d_line = abs(px * vy - py * vx) / speed if moving else float(np.hypot(px, py))
+        climbing = abs(vz) > _STILL_MPS
+        row_in, row_lo, row_hi = [], [], []
+        for r, h in cylinders:
+            if d_line < r:
+                half_w = math.sqrt((r - d_line) * (r + d_line)) / speed
+                lo_h, hi_h = (t_min - half_w, t_min + half_w) if moving else (-math.inf, math.inf)
+            else:
+                lo_h, hi_h = math.inf, -math.inf
+            if climbing:
+                e1, e2 = (-h - pz) / vz, (h - pz) / vz
+                lo_v, hi_v = min(e1, e2), max(e1, e2)
+            else:
+                lo_v, hi_v = (-math.inf, math.inf) if abs(pz) < h else (math.inf, -math.inf)
+            lo, hi = max(lo_h, lo_v), min(hi_h, hi_v)
+            row_in.append(span >= 0 and lo < span and hi > 0 and lo < hi)
+            row_lo.append(lo)
+            row_hi.append(hi)
+        inside.append(row_in)
+        lows.append(row_lo)
+        highs.append(row_hi)
+        starts.append(ts)
+        ends.append(te)
+    n, k = len(a), len(cylinders)
+    return (
+        np.array(inside, dtype=bool).reshape(n, k),
+        np.array(lows, dtype=float).reshape(n, k),
+        np.array(highs, dtype=float).reshape(n, k),
+        np.array(starts, dtype=float),
+        np.array(ends, dtype=float),
+    )
+
+
+def pair_reach(
+    radii: list[tuple[float, bool]],
+    a: tuple[int, tuple[bool, ...]],
+    b: tuple[int, tuple[bool, ...]],
+    widest: float,
+) -> float:
+    """How far apart the boxes of two aircraft may be for a rule to concern them: the widest
+    radius (``radii``: per rule, its radius with some slack and whether it has roles) of the
+    rules that watch the pair, never beyond ``widest``; -inf when none does or when the two are
+    of one side. ``a`` and ``b`` are each aircraft's side and, per rule, whether it plays the
+    rule's first and second role (flattened).
+
+    Examples
+    --------
+    >>> radii = [(9261.0, False), (37041.0, True)]
+    >>> escort, bomber = (1, (True, True, True, False)), (2, (True, True, False, True))
+    >>> pair_reach(radii, escort, bomber, 37040.0), pair_reach(radii, bomber, bomber, 37040.0)
+    (37040.0, -inf)
+    >>> pair_reach(radii, escort, (2, (True, True, False, False)), 37040.0)
+    9261.0
+    """
+    if a[0] == b[0]:
+        return -math.inf
+    near = [
+        radius
+        for k, (radius, roled) in enumerate(radii)
+        if not roled or (a[1][2 * k] and b[1][2 * k + 1]) or (a[1][2 * k + 1] and b[1][2 * k])
+    ]
+    return min(max(near), widest) if near else -math.inf
+
+
+def pair_rules(a: tuple[int, tuple[bool, ...]], b: tuple[int, tuple[bool, ...]]) -> list[bool]:
+    """Per rule, whether it watches a pair of aircraft of these roles (as for
+    :func:`pair_reach`; a rule without roles plays both of its roles with everyone).
+
+    Examples
+    --------
+    >>> pair_rules((1, (True, True, True, False)), (2, (True, True, False, True)))
+    [True, True]
+    """
+    r, s = a[1], b[1]
+    return [(r[k] and s[k + 1]) or (r[k + 1] and s[k]) for k in range(0, len(r), 2)]

@@ -1,0 +1,129 @@
+"""The watch's look-ahead arithmetic gives the very floats of the detector's closed forms, and
+its candidate filter keeps every aircraft a rule could concern (and only ones the widest box
+test keeps), in row order."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.encounters import LegArrays, closest_approach
+from sim.encounters.closed_form import solve_arrays
+from sim.protocol.lookahead import close_pairs, stays
+from sim.protocol.watch import Rule, Watch
+
+
+def _legs(draw: st.DrawFn, n: int) -> np.ndarray:
+    coord = st.floats(-3e5, 3e5, allow_nan=False)
+    speed = st.floats(-300, 300, allow_nan=False)
+    rows = []
+    for _ in range(n):
+        t0 = draw(st.floats(0, 5000, allow_nan=False))
+        dt = draw(st.sampled_from([0.0, 1.0, 60.0, 900.0, draw(st.floats(0, 3000))]))
+        climb = draw(st.sampled_from([0.0, 5.0, -12.5, draw(st.floats(-50, 50))]))
+        v = [draw(speed), draw(speed), climb]
+        if draw(st.booleans()):
+            v[:2] = [0.0, 0.0]
+        z = draw(st.floats(0, 12000, allow_nan=False))
+        rows.append([t0, t0 + dt, draw(coord) / 30, draw(coord) / 30, z, *v])
+    return np.array(rows, dtype=float).reshape(-1, 8)
+
+
+@st.composite
+def leg_pairs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    n = draw(st.integers(1, 12))
+    return _legs(draw, n), _legs(draw, n)
+
+
+@settings(max_examples=100, deadline=None)
+@given(leg_pairs())
+def test_stays_are_the_closed_form_solution_bit_for_bit(legs: tuple[np.ndarray, np.ndarray]):
+    a, t = legs
+    radius = np.array([9260.0, 5556.0, 18520.0, 1852.0])
+    half = np.array([609.6, 914.4000000000001, 1e6, 304.8])
+    sol = solve_arrays(LegArrays.from_matrix(a), LegArrays.from_matrix(t), radius, half, 0)
+    inside, lo, hi, ts, te = stays(a, t, radius, half)
+    assert np.array_equal(inside, sol.inside)
+    for p, k in zip(*np.nonzero(inside), strict=True):
+        t_in = ts[p] if lo[p, k] <= 0 else ts[p] + lo[p, k]
+        t_out = te[p] if hi[p, k] >= te[p] - ts[p] else ts[p] + hi[p, k]
+        assert t_in.tobytes() == sol.t_in_s[p, k].tobytes()
+        assert t_out.tobytes() == sol.t_out_s[p, k].tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(leg_pairs())
+def test_close_pairs_are_the_closest_approach_over_common_windows(legs):
+    mine, theirs = legs
+    ia, jt, d, dz = close_pairs(mine, theirs)
+    expected = [
+        (i, j)
+        for i in range(len(mine))
+        for j in range(len(theirs))
+        if max(mine[i, 0], theirs[j, 0]) <= min(mine[i, 1], theirs[j, 1])
+    ]
+    assert list(zip(ia.tolist(), jt.tolist(), strict=True)) == expected
+    for n, (i, j) in enumerate(expected):
+        a, t = mine[i], theirs[j]
+        lo, hi = max(a[0], t[0]), min(a[1], t[1])
+        rel = a[2:4] + a[5:7] * (lo - a[0]) - t[2:4] - t[5:7] * (lo - t[0])
+        rv = a[5:7] - t[5:7]
+        _, want = closest_approach(rel[0], rel[1], rv[0], rv[1], 0.0, hi - lo)
+        assert d[n].tobytes() == np.float64(want).tobytes()
+        z0 = a[4] + a[7] * (lo - a[0]) - t[4] - t[7] * (lo - t[0])
+        z1 = z0 + (a[7] - t[7]) * (hi - lo)
+        least = 0.0 if z0 * z1 <= 0 else min(abs(z0), abs(z1))
+        assert dz[n] == least
+
+
+def _no_act(*_args):  # pragma: no cover - never called here
+    yield from ()
+
+
+@st.composite
+def box_sets(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = draw(st.integers(2, 40))
+    x = np.array([draw(st.floats(-2e5, 2e5)) for _ in range(n)])
+    y = np.array([draw(st.floats(-2e5, 2e5)) for _ in range(n)])
+    w = np.array([draw(st.sampled_from([0.0, 1e3, 3e4, draw(st.floats(0, 1e5))])) for _ in x])
+    h = np.array([draw(st.floats(0, 1e5)) for _ in x])
+    end = np.array([draw(st.sampled_from([50.0, 100.0, 500.0])) for _ in x])
+    boxes = np.column_stack([x, y, x + w, y + h, end])
+    side = np.array([draw(st.integers(1, 3)) for _ in x], dtype=np.int8)
+    roles = np.array([[draw(st.booleans()), draw(st.booleans())] for _ in x])
+    return boxes, side, roles
+
+
+@settings(max_examples=100, deadline=None)
+@given(box_sets(), st.booleans())
+def test_candidates_keep_every_aircraft_a_rule_can_reach(data, all_roles: bool) -> None:
+    boxes, side, role = data
+    n = len(boxes)
+    watch = Watch(run=None)  # type: ignore[arg-type]
+    protected = (lambda f: True, lambda f: True)
+    watch.add(
+        Rule("near", 5556.0, 900.0, 180.0, 600.0, _no_act, roles=protected if all_roles else None)
+    )
+    watch.add(Rule("far", 37040.0, 1e6, 0.0, 600.0, _no_act, roles=protected))
+    watch.boxes, watch.side = boxes.T.copy(), side
+    watch.roles = np.stack([np.ones((n, 2), bool), role], axis=1)
+    watch.listed, watch.live = np.ones(n, dtype=bool), np.arange(n)
+    watch.codes = np.array([watch._code(row) for row in range(n)])
+    watch.box_of = {row: tuple(boxes[row].tolist()) for row in range(n)}
+    now = 100.0
+    for row in range(n):
+        got = watch._candidates(row, now).tolist()
+        assert got == sorted(got)
+        box = boxes[row]
+        gap = np.maximum(
+            np.maximum(boxes[:, 0] - box[2], box[0] - boxes[:, 2]),
+            np.maximum(boxes[:, 1] - box[3], box[1] - boxes[:, 3]),
+        )
+        other = (side != side[row]) & (boxes[:, 4] > now)
+        widest = np.flatnonzero(other & (gap <= watch.reach)).tolist()
+        mine, theirs = watch.roles[row], watch.roles
+        match = (mine[None, :, 0] & theirs[:, :, 1]) | (mine[None, :, 1] & theirs[:, :, 0])
+        within = (gap[:, None] < watch.radii[None, :]) & match
+        reachable = np.flatnonzero(other & within.any(axis=1)).tolist()
+        assert set(reachable) <= set(got) <= set(widest)
