@@ -276,7 +276,7 @@ def _theta_pieces(f: _Frame, r: np.ndarray, radius: np.ndarray) -> np.ndarray:
 def _items(f: _Frame, r: np.ndarray, radius: np.ndarray, half: np.ndarray) -> np.ndarray:
     """Probabilities of (pass ``r``, cylinder) items."""
     edges = _theta_pieces(f, r, radius)
-    width = np.diff(edges, axis=1)  # (m, 9)
+    width = np.diff(edges, axis=1)  # (m, 14)
     theta = (edges[:, :-1, None] + width[:, :, None] * _X).reshape(r.size, -1)
     wq = (width[:, :, None] * _W).reshape(r.size, -1)
     chol = f.chol[r]
@@ -296,16 +296,37 @@ def _items(f: _Frame, r: np.ndarray, radius: np.ndarray, half: np.ndarray) -> np
     return np.clip(out, 0.0, 1.0)
 
 
+def _nodes(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Item (row) of each node of non-zero weight, and where those nodes are (flat index).
+
+    A node of zero weight (a piece of zero width, or a density that underflows) adds an
+    exact zero to its item's sum whatever the integrand (finite and >= +0) is there, so the
+    integrand is only evaluated at the others and the zero-filled array summed as before.
+    """
+    live = np.flatnonzero(weight.reshape(-1) != 0.0)
+    return live // weight.shape[1], live
+
+
+def _weighted_sum(weight: np.ndarray, live: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``sum(weight * integrand, axis=1)`` with the integrand ``values`` at ``live`` nodes and
+    0 elsewhere (the same products, summed in the same order, as with it everywhere)."""
+    full = np.zeros(weight.size)
+    full[live] = values
+    return np.sum(weight * full.reshape(weight.shape), axis=1)
+
+
 def _level(
     f: _Frame, r: np.ndarray, half: np.ndarray, g1: np.ndarray, w: np.ndarray, weight: np.ndarray
 ) -> np.ndarray:
     """Neither leg climbs: ``P_h * P_v``."""
     chol = f.chol[r]
-    l21, l22 = chol[:, 1, 0][:, None], chol[:, 1, 1][:, None]
-    a0, length = f.a0[r][:, None], f.length[r][:, None]
-    mean = l21 * g1
-    p_along = interval_probability((-w - a0 - length - mean) / l22, (w - a0 - mean) / l22)
-    p_h = np.sum(weight * p_along, axis=1)
+    row, live = _nodes(weight)
+    l21, l22 = chol[:, 1, 0][row], chol[:, 1, 1][row]
+    a0, length = f.a0[r][row], f.length[r][row]
+    wn = w.reshape(-1)[live]
+    mean = l21 * g1.reshape(-1)[live]
+    p_along = interval_probability((-wn - a0 - length - mean) / l22, (wn - a0 - mean) / l22)
+    p_h = _weighted_sum(weight, live, p_along)
     l33, pz = chol[:, 2, 2], f.pz[r]
     return p_h * interval_probability((-half - pz) / l33, (half - pz) / l33)
 
@@ -315,40 +336,43 @@ def _climbing(
 ) -> np.ndarray:
     """A leg climbs: the vertical limits move with the horizontal sub-window."""
     chol = f.chol[r]
-    l21, l22 = chol[:, 1, 0][:, None], chol[:, 1, 1][:, None]
-    l31, l32, l33 = (chol[:, 2, j][:, None] for j in range(3))
-    a0, length, span = f.a0[r][:, None], f.length[r][:, None], f.span[r][:, None]
-    speed, pz, vz, hh = f.speed[r][:, None], f.pz[r][:, None], f.vz[r][:, None], half[:, None]
+    row, live = _nodes(weight)
+    l21, l22 = chol[:, 1, 0][row], chol[:, 1, 1][row]
+    l31, l32, l33 = (chol[:, 2, j][row] for j in range(3))
+    a0, length, span = f.a0[r][row], f.length[r][row], f.span[r][row]
+    speed, pz, vz, hh = f.speed[r][row], f.pz[r][row], f.vz[r][row], half[row]
+    g1, w = g1.reshape(-1)[live], w.reshape(-1)[live]
     inv_s = np.where(speed > 0, 1.0 / np.where(speed > 0, speed, 1.0), 0.0)
     k1, k2, a_hi = -w - a0, w - a0 - length, w - a0
     cuts = (-w - a0 - length, np.minimum(k1, k2), np.maximum(k1, k2), a_hi)
     mean = l21 * g1
     total = np.zeros(g1.shape)
     for lo_e, hi_e in zip(cuts[:-1], cuts[1:], strict=True):
-        mid = 0.5 * (lo_e + hi_e)
+        b_lo, b_hi = (lo_e - mean) / l22, (hi_e - mean) / l22
+        # a piece whose limits clip to the same value adds exactly 0 (see _bounded_normal)
+        n = np.flatnonzero(np.clip(b_lo, -_BIG, _BIG) != np.clip(b_hi, -_BIG, _BIG))
+        mid = 0.5 * (lo_e[n] + hi_e[n])
         # on this piece t1 = i1 + c1 e_a and t2 = i2 + c2 e_a
-        t1_lin, t2_lin = (mid < k1) & (speed > 0), (mid > k2) & (speed > 0)
-        i1, c1 = np.where(t1_lin, k1 * inv_s, 0.0), np.where(t1_lin, -inv_s, 0.0)
-        i2, c2 = np.where(t2_lin, a_hi * inv_s, span), np.where(t2_lin, -inv_s, 0.0)
-        up = vz >= 0  # then max of vz t is at t2, min at t1
+        moving = speed[n] > 0
+        t1_lin, t2_lin = (mid < k1[n]) & moving, (mid > k2[n]) & moving
+        i1, c1 = np.where(t1_lin, k1[n] * inv_s[n], 0.0), np.where(t1_lin, -inv_s[n], 0.0)
+        i2, c2 = np.where(t2_lin, a_hi[n] * inv_s[n], span[n]), np.where(t2_lin, -inv_s[n], 0.0)
+        up = vz[n] >= 0  # then max of vz t is at t2, min at t1
         i_max, c_max = np.where(up, i2, i1), np.where(up, c2, c1)
         i_min, c_min = np.where(up, i1, i2), np.where(up, c1, c2)
-        b_lo, b_hi = (lo_e - mean) / l22, (hi_e - mean) / l22
-        upper = _bounded_normal(
-            b_lo, b_hi, hh - pz - vz * i_min, -vz * c_min, mean, g1, l22, l31, l32, l33
-        )
-        lower = _bounded_normal(
-            b_lo, b_hi, -hh - pz - vz * i_max, -vz * c_max, mean, g1, l22, l31, l32, l33
-        )
-        total += np.maximum(upper - lower, 0.0)
-    return np.sum(weight * total, axis=1)
+        common = (b_lo[n], b_hi[n], mean[n], g1[n], l22[n], l31[n], l32[n], l33[n])
+        vzn, pzn, hhn = vz[n], pz[n], hh[n]
+        upper = _bounded_normal(hhn - pzn - vzn * i_min, -vzn * c_min, *common)
+        lower = _bounded_normal(-hhn - pzn - vzn * i_max, -vzn * c_max, *common)
+        total[n] += np.maximum(upper - lower, 0.0)
+    return _weighted_sum(weight, live, total)
 
 
 def _bounded_normal(
-    b_lo: np.ndarray,
-    b_hi: np.ndarray,
     z0: np.ndarray,
     z1: np.ndarray,
+    b_lo: np.ndarray,
+    b_hi: np.ndarray,
     mean: np.ndarray,
     g1: np.ndarray,
     l22: np.ndarray,
@@ -358,6 +382,9 @@ def _bounded_normal(
 ) -> np.ndarray:
     """``P(b_lo < g2 < b_hi, e_z < z0 + z1 e_a)`` with ``e_a = mean + l22 g2``,
     ``e_z = l31 g1 + l32 g2 + l33 g3`` (a bivariate normal probability).
+
+    Both ends are clipped to ``+-_BIG`` like any argument of :func:`bivariate_normal_cdf`, so
+    where they clip to the same value the two terms are equal and the result is exactly 0.
     """
     alpha = (z0 + z1 * mean - l31 * g1) / l33
     beta = (z1 * l22 - l32) / l33
