@@ -203,15 +203,51 @@ def _near_passes(
     sd_h, sd_v = _reach(rows, per_leg)
     radius, half = outer.radius_m + TAIL * sd_h, outer.half_height_m + TAIL * sd_v
     leg, key = grid_keys(rows, rows[:, 0], 0.5 * radius + 1.0, 4.0 * radius, _BUCKET_S)
-    i, j = pairs_sharing_keys(leg, key, np.ones(n, dtype=bool))
-    ok = who[i] != who[j]
-    if side is not None:
-        ok &= side[i] != side[j]
+    if side is None:
+        i, j = pairs_sharing_keys(leg, key, np.ones(n, dtype=bool))
+        ok = who[i] != who[j]
+    else:
+        i, j = _cross_pairs(leg, key, side[leg])
+        ok = np.ones(i.size, dtype=bool)
     ok &= np.maximum(rows[i, 0], rows[j, 0]) <= np.minimum(rows[i, 1], rows[j, 1])
-    code = np.unique(np.minimum(i[ok], j[ok]) * n + np.maximum(i[ok], j[ok]))
+    code = np.sort(np.minimum(i[ok], j[ok]) * n + np.maximum(i[ok], j[ok]))
+    code = code[np.r_[True, code[1:] != code[:-1]]]  # distinct, in order
     lo, hi = code // n, code % n
     near = may_meet(rows, lo, hi, radius, half)
     return lo[near], hi[near]
+
+
+def _cross_pairs(
+    leg: np.ndarray, key: np.ndarray, label: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of entries ``(leg, key)`` with equal keys and different labels (with repeats).
+
+    The pairs of :func:`~sim.encounters.grid.pairs_sharing_keys` whose legs differ in label,
+    without forming the others: in a dense sky most legs sharing a cell are on one side.
+
+    Examples
+    --------
+    >>> i, j = _cross_pairs(np.array([0, 1, 2, 3]), np.array([5, 5, 5, 6]), np.array([0, 0, 1, 1]))
+    >>> i.tolist(), j.tolist()
+    ([0, 1], [2, 2])
+    """
+    order = np.lexsort((leg, label, key))
+    leg, key, label = leg[order], key[order], label[order]
+    new_key = np.r_[True, key[1:] != key[:-1]]
+    new_run = new_key | np.r_[True, label[1:] != label[:-1]]
+    group_end = np.r_[np.flatnonzero(new_key)[1:], key.size]
+    run_end = np.r_[np.flatnonzero(new_run)[1:], key.size]
+    ends_g = group_end[np.cumsum(new_key) - 1]
+    ends_r = run_end[np.cumsum(new_run) - 1]
+    partners = ends_g - ends_r
+    i = np.repeat(np.arange(key.size), partners)
+    j = np.repeat(ends_r, partners) + _ranks(partners)
+    return leg[i], leg[j]
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """``0..c-1`` for each count ``c``, concatenated."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _pass_probabilities(

@@ -83,8 +83,12 @@ def interval_probability(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     >>> float(interval_probability(np.array(9.0), np.array(10.0))) > 0
     True
     """
-    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-    out = np.where(lo > 0, ndtr(-lo) - ndtr(-hi), ndtr(hi) - ndtr(lo))
+    lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+    upper = lo > 0  # both ends in the upper tail: take the difference there
+    out = np.empty(lo.shape)
+    out[upper] = ndtr(-lo[upper]) - ndtr(-hi[upper])
+    lower = ~upper
+    out[lower] = ndtr(hi[lower]) - ndtr(lo[lower])
     return np.maximum(out, 0.0)
 
 
@@ -96,20 +100,49 @@ def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np.nd
     >>> round(float(bivariate_normal_cdf(np.array(0.0), np.array(0.0), np.array(0.5))), 6)
     0.333333
     """
-    h = np.clip(np.asarray(h, dtype=float), -_BIG, _BIG)
-    k = np.clip(np.asarray(k, dtype=float), -_BIG, _BIG)
-    rho = np.clip(np.asarray(rho, dtype=float), -1.0, 1.0)
-    s = np.sqrt(np.maximum(1.0 - rho * rho, 0.0))
-    degenerate = s < 1e-9
-    s = np.where(degenerate, 1.0, s)
-    h0 = np.where(h == 0.0, 1e-100, h)
-    k0 = np.where(k == 0.0, 1e-100, k)
+    h, k, rho = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (h, k, rho)))
+    return _cdf(_End(h), _Correlated(k, rho))
+
+
+class _End:
+    """One argument ``h`` of :func:`bivariate_normal_cdf`, clipped, with what depends on it
+    alone (shared by the terms that have this end)."""
+
+    __slots__ = ("h", "h0", "nh")
+
+    def __init__(self, h: np.ndarray) -> None:
+        self.h = np.clip(h, -_BIG, _BIG)
+        self.h0 = np.where(self.h == 0.0, 1e-100, self.h)
+        self.nh = ndtr(self.h)
+
+
+class _Correlated:
+    """The other argument ``k`` and the correlation ``rho``, with what depends on them alone
+    (shared by the terms that differ only in ``h``)."""
+
+    __slots__ = ("k", "rho", "s", "degenerate", "k0", "nk")
+
+    def __init__(self, k: np.ndarray, rho: np.ndarray) -> None:
+        self.k = np.clip(k, -_BIG, _BIG)
+        self.rho = np.clip(rho, -1.0, 1.0)
+        s = np.sqrt(np.maximum(1.0 - self.rho * self.rho, 0.0))
+        self.degenerate = s < 1e-9
+        self.s = np.where(self.degenerate, 1.0, s)
+        self.k0 = np.where(self.k == 0.0, 1e-100, self.k)
+        self.nk = ndtr(self.k)
+
+
+def _cdf(end: _End, c: _Correlated) -> np.ndarray:
+    """:func:`bivariate_normal_cdf` of prepared arguments (same shape)."""
+    h, h0, k, k0, rho, s = end.h, end.h0, c.k, c.k0, c.rho, c.s
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         t = owens_t(h0, (k0 - rho * h0) / (h0 * s)) + owens_t(k0, (h0 - rho * k0) / (k0 * s))
     half = np.where((h0 * k0 < 0) | ((h0 * k0 == 0) & (h0 + k0 < 0)), 0.5, 0.0)
-    out = 0.5 * (ndtr(h) + ndtr(k)) - t - half
-    limit = np.where(rho > 0, ndtr(np.minimum(h, k)), np.maximum(ndtr(h) - ndtr(-k), 0.0))
-    return np.clip(np.where(degenerate, limit, out), 0.0, 1.0)
+    out = 0.5 * (end.nh + c.nk) - t - half
+    if c.degenerate.any():  # |rho| = 1: the limit of the formula
+        limit = np.where(rho > 0, ndtr(np.minimum(h, k)), np.maximum(end.nh - ndtr(-k), 0.0))
+        out = np.where(c.degenerate, limit, out)
+    return np.clip(out, 0.0, 1.0)
 
 
 def leg_covariance(
@@ -351,6 +384,7 @@ def _climbing(
         b_lo, b_hi = (lo_e - mean) / l22, (hi_e - mean) / l22
         # a piece whose limits clip to the same value adds exactly 0 (see _bounded_normal)
         n = np.flatnonzero(np.clip(b_lo, -_BIG, _BIG) != np.clip(b_hi, -_BIG, _BIG))
+        ends = (_End(b_lo[n]), _End(b_hi[n]))
         mid = 0.5 * (lo_e[n] + hi_e[n])
         # on this piece t1 = i1 + c1 e_a and t2 = i2 + c2 e_a
         moving = speed[n] > 0
@@ -360,7 +394,7 @@ def _climbing(
         up = vz[n] >= 0  # then max of vz t is at t2, min at t1
         i_max, c_max = np.where(up, i2, i1), np.where(up, c2, c1)
         i_min, c_min = np.where(up, i1, i2), np.where(up, c1, c2)
-        common = (b_lo[n], b_hi[n], mean[n], g1[n], l22[n], l31[n], l32[n], l33[n])
+        common = (ends, mean[n], g1[n], l22[n], l31[n], l32[n], l33[n])
         vzn, pzn, hhn = vz[n], pz[n], hh[n]
         upper = _bounded_normal(hhn - pzn - vzn * i_min, -vzn * c_min, *common)
         lower = _bounded_normal(-hhn - pzn - vzn * i_max, -vzn * c_max, *common)
@@ -371,8 +405,7 @@ def _climbing(
 def _bounded_normal(
     z0: np.ndarray,
     z1: np.ndarray,
-    b_lo: np.ndarray,
-    b_hi: np.ndarray,
+    ends: tuple[_End, _End],
     mean: np.ndarray,
     g1: np.ndarray,
     l22: np.ndarray,
@@ -381,7 +414,8 @@ def _bounded_normal(
     l33: np.ndarray,
 ) -> np.ndarray:
     """``P(b_lo < g2 < b_hi, e_z < z0 + z1 e_a)`` with ``e_a = mean + l22 g2``,
-    ``e_z = l31 g1 + l32 g2 + l33 g3`` (a bivariate normal probability).
+    ``e_z = l31 g1 + l32 g2 + l33 g3`` (a bivariate normal probability); ``ends`` are
+    ``b_lo`` and ``b_hi``.
 
     Both ends are clipped to ``+-_BIG`` like any argument of :func:`bivariate_normal_cdf`, so
     where they clip to the same value the two terms are equal and the result is exactly 0.
@@ -389,5 +423,5 @@ def _bounded_normal(
     alpha = (z0 + z1 * mean - l31 * g1) / l33
     beta = (z1 * l22 - l32) / l33
     norm = np.sqrt(1.0 + beta * beta)
-    a, rho = alpha / norm, -beta / norm
-    return np.maximum(bivariate_normal_cdf(b_hi, a, rho) - bivariate_normal_cdf(b_lo, a, rho), 0.0)
+    c = _Correlated(alpha / norm, -beta / norm)
+    return np.maximum(_cdf(ends[1], c) - _cdf(ends[0], c), 0.0)
