@@ -118,12 +118,13 @@ def expected_counts(
     i, j = _near_passes(rows, who, side_of[who] if pairs != "all" else None, cats, per_leg)
     if i.size == 0:
         return ExpectedCounts(names, dict.fromkeys(names, 0.0), 0.0, 0)
-    swap = np.array([ids[a] > ids[b] for a, b in zip(i.tolist(), j.tolist(), strict=True)])
+    swap = who[i] > who[j]  # who numbers the ids in sorted order: first id of a pair first
     i, j = np.where(swap, j, i), np.where(swap, i, j)
     dims = np.array([(find_type(t).wingspan_m, find_type(t).height_m) for t in types])
     prob, window, stays = _pass_probabilities(rows, i, j, per_leg, dims[kind], cats)
-    pair_ids = tuple((ids[a], ids[b]) for a, b in zip(i.tolist(), j.tolist(), strict=True))
-    group = _groups(pair_ids, window, stays)
+    first, second = ([names_of[k] for k in who[leg].tolist()] for leg in (i, j))
+    pair_ids = tuple(zip(first, second, strict=True))
+    group = _groups(who[i], who[j], window, stays)
     miss = np.zeros((int(group.max()) + 1, prob.shape[1]))
     with np.errstate(divide="ignore"):
         np.add.at(miss, group, np.log1p(-np.minimum(prob, 1.0)))
@@ -209,7 +210,8 @@ def _near_passes(
     else:
         i, j = _cross_pairs(leg, key, side[leg])
         ok = np.ones(i.size, dtype=bool)
-    ok &= np.maximum(rows[i, 0], rows[j, 0]) <= np.minimum(rows[i, 1], rows[j, 1])
+    t0, t1 = rows[:, 0].copy(), rows[:, 1].copy()
+    ok &= np.maximum(t0[i], t0[j]) <= np.minimum(t1[i], t1[j])
     code = np.sort(np.minimum(i[ok], j[ok]) * n + np.maximum(i[ok], j[ok]))
     code = code[np.r_[True, code[1:] != code[:-1]]]  # distinct, in order
     lo, hi = code // n, code % n
@@ -309,23 +311,20 @@ def _in_reach(
 
 
 def _groups(
-    pair_ids: tuple[tuple[str, str], ...], window: np.ndarray, stays: np.ndarray
+    first: np.ndarray, second: np.ndarray, window: np.ndarray, stays: np.ndarray
 ) -> np.ndarray:
-    """Group number of each pass: passes of a pair whose planned stays join up share one."""
-    order = sorted(range(len(pair_ids)), key=lambda k: (pair_ids[k], window[k, 0], window[k, 1]))
-    group = np.zeros(len(pair_ids), dtype=np.int64)
-    g, prev = -1, None
-    for k in order:
-        inside = not math.isnan(stays[k, 0])
-        joins = (
-            prev is not None
-            and inside
-            and pair_ids[prev] == pair_ids[k]
-            and not math.isnan(stays[prev, 0])
-            and stays[k, 0] <= stays[prev, 1]
-        )
-        if not joins:
-            g += 1
-        group[k] = g
-        prev = k
+    """Group number of each pass: passes of a pair whose planned stays join up share one.
+
+    Passes are taken in order of pair (``first``, ``second``: ranks of the two ids), then
+    window (stable); a pass joins the group of the one before it when both have a planned
+    stay, of the same pair, and its stay starts no later than that one ends.
+    """
+    order = np.lexsort((window[:, 1], window[:, 0], second, first))
+    a, b, s_in, s_out = first[order], second[order], stays[order, 0], stays[order, 1]
+    inside = ~np.isnan(s_in)
+    joins = np.zeros(order.size, dtype=bool)
+    same_pair = (a[1:] == a[:-1]) & (b[1:] == b[:-1])
+    joins[1:] = same_pair & inside[1:] & inside[:-1] & (s_in[1:] <= s_out[:-1])
+    group = np.empty(order.size, dtype=np.int64)
+    group[order] = np.cumsum(~joins) - 1
     return group

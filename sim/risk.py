@@ -106,7 +106,8 @@ def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np.nd
 
 class _End:
     """One argument ``h`` of :func:`bivariate_normal_cdf`, clipped, with what depends on it
-    alone (shared by the terms that have this end)."""
+    alone (shared by the terms that have this end).
+    """
 
     __slots__ = ("h", "h0", "nh")
 
@@ -118,7 +119,8 @@ class _End:
 
 class _Correlated:
     """The other argument ``k`` and the correlation ``rho``, with what depends on them alone
-    (shared by the terms that differ only in ``h``)."""
+    (shared by the terms that differ only in ``h``).
+    """
 
     __slots__ = ("k", "rho", "s", "degenerate", "k0", "nk")
 
@@ -308,73 +310,91 @@ def _theta_pieces(f: _Frame, r: np.ndarray, radius: np.ndarray) -> np.ndarray:
 
 def _items(f: _Frame, r: np.ndarray, radius: np.ndarray, half: np.ndarray) -> np.ndarray:
     """Probabilities of (pass ``r``, cylinder) items."""
-    edges = _theta_pieces(f, r, radius)
-    width = np.diff(edges, axis=1)  # (m, 14)
-    theta = (edges[:, :-1, None] + width[:, :, None] * _X).reshape(r.size, -1)
-    wq = (width[:, :, None] * _W).reshape(r.size, -1)
-    chol = f.chol[r]
-    l11 = chol[:, 0, 0][:, None]
-    x = radius[:, None] * np.sin(theta)
-    w = radius[:, None] * np.cos(theta)
-    g1 = (x - f.d0[r][:, None]) / l11
-    weight = wq * w * np.exp(-0.5 * g1 * g1) / (np.sqrt(2.0 * np.pi) * l11)
+    nodes = _Nodes(f, r, radius)
     level = f.level[r]
     out = np.zeros(r.size)
     if level.any():
         i = np.flatnonzero(level)
-        out[i] = _level(f, r[i], half[i], g1[i], w[i], weight[i])
+        out[i] = _level(f, r[i], half[i], nodes.of(level))
     if (~level).any():
         i = np.flatnonzero(~level)
-        out[i] = _climbing(f, r[i], half[i], g1[i], w[i], weight[i])
+        out[i] = _climbing(f, r[i], half[i], nodes.of(~level))
     return np.clip(out, 0.0, 1.0)
 
 
-def _nodes(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Item (row) of each node of non-zero weight, and where those nodes are (flat index).
+class _Nodes:
+    """The quadrature nodes across the track of some items that carry weight.
 
-    A node of zero weight (a piece of zero width, or a density that underflows) adds an
-    exact zero to its item's sum whatever the integrand (finite and >= +0) is there, so the
-    integrand is only evaluated at the others and the zero-filled array summed as before.
+    Each item has ``_NODES`` Gauss-Legendre nodes on each piece between its edges in
+    ``theta``. A node of zero weight (on a piece of zero width, or where the density
+    underflows) adds an exact zero to its item's sum whatever the (finite, >= +0) integrand
+    is there, so only the others are kept: ``item`` (row of the item), ``at`` (flat index in
+    the items' ``shape`` array of nodes), ``g1`` (standardised error across), ``w`` (half
+    chord of the disc) and ``weight``.
     """
-    live = np.flatnonzero(weight.reshape(-1) != 0.0)
-    return live // weight.shape[1], live
+
+    __slots__ = ("item", "at", "shape", "g1", "w", "weight")
+
+    def __init__(self, f: _Frame, r: np.ndarray, radius: np.ndarray) -> None:
+        edges = _theta_pieces(f, r, radius)
+        width = np.diff(edges, axis=1)  # (m, 14)
+        wq = width[:, :, None] * _W
+        self.shape = (r.size, wq.shape[1] * _NODES)
+        at = np.flatnonzero(wq.reshape(-1) != 0.0)
+        item, piece, node = at // self.shape[1], (at // _NODES) % wq.shape[1], at % _NODES
+        theta = edges[item, piece] + width[item, piece] * _X[node]
+        l11 = f.chol[r, 0, 0][item]
+        x = radius[item] * np.sin(theta)
+        w = radius[item] * np.cos(theta)
+        g1 = (x - f.d0[r][item]) / l11
+        weight = wq[item, piece, node] * w * np.exp(-0.5 * g1 * g1) / (np.sqrt(2.0 * np.pi) * l11)
+        keep = weight != 0.0
+        self.item, self.at, self.g1, self.w, self.weight = (
+            a[keep] for a in (item, at, g1, w, weight)
+        )
+
+    def of(self, chosen: np.ndarray) -> _Nodes:
+        """The nodes of the ``chosen`` items (a mask), numbered among them."""
+        sub = object.__new__(_Nodes)
+        rank = np.cumsum(chosen) - 1
+        keep = chosen[self.item]
+        sub.item = rank[self.item[keep]]
+        sub.at = sub.item * self.shape[1] + self.at[keep] % self.shape[1]
+        sub.shape = (int(chosen.sum()), self.shape[1])
+        sub.g1, sub.w, sub.weight = self.g1[keep], self.w[keep], self.weight[keep]
+        return sub
+
+    def integral(self, values: np.ndarray) -> np.ndarray:
+        """Per item ``sum(weight * integrand)`` over all its nodes, the integrand ``values`` at
+        the kept ones: the same products, summed in the same order, as at every node.
+        """
+        full = np.zeros(self.shape[0] * self.shape[1])
+        full[self.at] = self.weight * values
+        return np.sum(full.reshape(self.shape), axis=1)
 
 
-def _weighted_sum(weight: np.ndarray, live: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``sum(weight * integrand, axis=1)`` with the integrand ``values`` at ``live`` nodes and
-    0 elsewhere (the same products, summed in the same order, as with it everywhere)."""
-    full = np.zeros(weight.size)
-    full[live] = values
-    return np.sum(weight * full.reshape(weight.shape), axis=1)
-
-
-def _level(
-    f: _Frame, r: np.ndarray, half: np.ndarray, g1: np.ndarray, w: np.ndarray, weight: np.ndarray
-) -> np.ndarray:
+def _level(f: _Frame, r: np.ndarray, half: np.ndarray, nodes: _Nodes) -> np.ndarray:
     """Neither leg climbs: ``P_h * P_v``."""
     chol = f.chol[r]
-    row, live = _nodes(weight)
-    l21, l22 = chol[:, 1, 0][row], chol[:, 1, 1][row]
-    a0, length = f.a0[r][row], f.length[r][row]
-    wn = w.reshape(-1)[live]
-    mean = l21 * g1.reshape(-1)[live]
-    p_along = interval_probability((-wn - a0 - length - mean) / l22, (wn - a0 - mean) / l22)
-    p_h = _weighted_sum(weight, live, p_along)
+    item = nodes.item
+    l21, l22 = chol[:, 1, 0][item], chol[:, 1, 1][item]
+    a0, length, w = f.a0[r][item], f.length[r][item], nodes.w
+    mean = l21 * nodes.g1
+    p_along = interval_probability((-w - a0 - length - mean) / l22, (w - a0 - mean) / l22)
+    p_h = nodes.integral(p_along)
     l33, pz = chol[:, 2, 2], f.pz[r]
     return p_h * interval_probability((-half - pz) / l33, (half - pz) / l33)
 
 
-def _climbing(
-    f: _Frame, r: np.ndarray, half: np.ndarray, g1: np.ndarray, w: np.ndarray, weight: np.ndarray
-) -> np.ndarray:
+def _climbing(f: _Frame, r: np.ndarray, half: np.ndarray, nodes: _Nodes) -> np.ndarray:
     """A leg climbs: the vertical limits move with the horizontal sub-window."""
     chol = f.chol[r]
-    row, live = _nodes(weight)
+    row = nodes.item
     l21, l22 = chol[:, 1, 0][row], chol[:, 1, 1][row]
     l31, l32, l33 = (chol[:, 2, j][row] for j in range(3))
     a0, length, span = f.a0[r][row], f.length[r][row], f.span[r][row]
     speed, pz, vz, hh = f.speed[r][row], f.pz[r][row], f.vz[r][row], half[row]
-    g1, w = g1.reshape(-1)[live], w.reshape(-1)[live]
+    g1, w = nodes.g1, nodes.w
     inv_s = np.where(speed > 0, 1.0 / np.where(speed > 0, speed, 1.0), 0.0)
     k1, k2, a_hi = -w - a0, w - a0 - length, w - a0
     cuts = (-w - a0 - length, np.minimum(k1, k2), np.maximum(k1, k2), a_hi)
@@ -399,7 +419,7 @@ def _climbing(
         upper = _bounded_normal(hhn - pzn - vzn * i_min, -vzn * c_min, *common)
         lower = _bounded_normal(-hhn - pzn - vzn * i_max, -vzn * c_max, *common)
         total[n] += np.maximum(upper - lower, 0.0)
-    return _weighted_sum(weight, live, total)
+    return nodes.integral(total)
 
 
 def _bounded_normal(
