@@ -213,7 +213,7 @@ def _near_passes(
     t0, t1 = rows[:, 0].copy(), rows[:, 1].copy()
     ok &= np.maximum(t0[i], t0[j]) <= np.minimum(t1[i], t1[j])
     code = np.sort(np.minimum(i[ok], j[ok]) * n + np.maximum(i[ok], j[ok]))
-    code = code[np.r_[True, code[1:] != code[:-1]]]  # distinct, in order
+    code = code[_starts(code)]  # distinct, in order
     lo, hi = code // n, code % n
     near = may_meet(rows, lo, hi, radius, half)
     return lo[near], hi[near]
@@ -235,8 +235,8 @@ def _cross_pairs(
     """
     order = np.lexsort((leg, label, key))
     leg, key, label = leg[order], key[order], label[order]
-    new_key = np.r_[True, key[1:] != key[:-1]]
-    new_run = new_key | np.r_[True, label[1:] != label[:-1]]
+    new_key = _starts(key)
+    new_run = new_key | _starts(label)
     group_end = np.r_[np.flatnonzero(new_key)[1:], key.size]
     run_end = np.r_[np.flatnonzero(new_run)[1:], key.size]
     ends_g = group_end[np.cumsum(new_key) - 1]
@@ -245,6 +245,13 @@ def _cross_pairs(
     i = np.repeat(np.arange(key.size), partners)
     j = np.repeat(ends_r, partners) + _ranks(partners)
     return leg[i], leg[j]
+
+
+def _starts(values: np.ndarray) -> np.ndarray:
+    """Whether each value differs from the one before it (the first always does)."""
+    out = np.ones(values.size, dtype=bool)
+    out[1:] = values[1:] != values[:-1]
+    return out
 
 
 def _ranks(counts: np.ndarray) -> np.ndarray:
