@@ -118,12 +118,13 @@ def expected_counts(
     i, j = _near_passes(rows, who, side_of[who] if pairs != "all" else None, cats, per_leg)
     if i.size == 0:
         return ExpectedCounts(names, dict.fromkeys(names, 0.0), 0.0, 0)
-    swap = np.array([ids[a] > ids[b] for a, b in zip(i.tolist(), j.tolist(), strict=True)])
+    swap = who[i] > who[j]  # who numbers the ids in sorted order: first id of a pair first
     i, j = np.where(swap, j, i), np.where(swap, i, j)
     dims = np.array([(find_type(t).wingspan_m, find_type(t).height_m) for t in types])
     prob, window, stays = _pass_probabilities(rows, i, j, per_leg, dims[kind], cats)
-    pair_ids = tuple((ids[a], ids[b]) for a, b in zip(i.tolist(), j.tolist(), strict=True))
-    group = _groups(pair_ids, window, stays)
+    first, second = ([names_of[k] for k in who[leg].tolist()] for leg in (i, j))
+    pair_ids = tuple(zip(first, second, strict=True))
+    group = _groups(who[i], who[j], window, stays)
     miss = np.zeros((int(group.max()) + 1, prob.shape[1]))
     with np.errstate(divide="ignore"):
         np.add.at(miss, group, np.log1p(-np.minimum(prob, 1.0)))
@@ -203,15 +204,59 @@ def _near_passes(
     sd_h, sd_v = _reach(rows, per_leg)
     radius, half = outer.radius_m + TAIL * sd_h, outer.half_height_m + TAIL * sd_v
     leg, key = grid_keys(rows, rows[:, 0], 0.5 * radius + 1.0, 4.0 * radius, _BUCKET_S)
-    i, j = pairs_sharing_keys(leg, key, np.ones(n, dtype=bool))
-    ok = who[i] != who[j]
-    if side is not None:
-        ok &= side[i] != side[j]
-    ok &= np.maximum(rows[i, 0], rows[j, 0]) <= np.minimum(rows[i, 1], rows[j, 1])
-    code = np.unique(np.minimum(i[ok], j[ok]) * n + np.maximum(i[ok], j[ok]))
+    if side is None:
+        i, j = pairs_sharing_keys(leg, key, np.ones(n, dtype=bool))
+        ok = who[i] != who[j]
+    else:
+        i, j = _cross_pairs(leg, key, side[leg])
+        ok = np.ones(i.size, dtype=bool)
+    t0, t1 = rows[:, 0].copy(), rows[:, 1].copy()
+    ok &= np.maximum(t0[i], t0[j]) <= np.minimum(t1[i], t1[j])
+    code = np.sort(np.minimum(i[ok], j[ok]) * n + np.maximum(i[ok], j[ok]))
+    code = code[_starts(code)]  # distinct, in order
     lo, hi = code // n, code % n
     near = may_meet(rows, lo, hi, radius, half)
     return lo[near], hi[near]
+
+
+def _cross_pairs(
+    leg: np.ndarray, key: np.ndarray, label: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of entries ``(leg, key)`` with equal keys and different labels (with repeats).
+
+    The pairs of :func:`~sim.encounters.grid.pairs_sharing_keys` whose legs differ in label,
+    without forming the others: in a dense sky most legs sharing a cell are on one side.
+
+    Examples
+    --------
+    >>> i, j = _cross_pairs(np.array([0, 1, 2, 3]), np.array([5, 5, 5, 6]), np.array([0, 0, 1, 1]))
+    >>> i.tolist(), j.tolist()
+    ([0, 1], [2, 2])
+    """
+    order = np.lexsort((leg, label, key))
+    leg, key, label = leg[order], key[order], label[order]
+    new_key = _starts(key)
+    new_run = new_key | _starts(label)
+    group_end = np.r_[np.flatnonzero(new_key)[1:], key.size]
+    run_end = np.r_[np.flatnonzero(new_run)[1:], key.size]
+    ends_g = group_end[np.cumsum(new_key) - 1]
+    ends_r = run_end[np.cumsum(new_run) - 1]
+    partners = ends_g - ends_r
+    i = np.repeat(np.arange(key.size), partners)
+    j = np.repeat(ends_r, partners) + _ranks(partners)
+    return leg[i], leg[j]
+
+
+def _starts(values: np.ndarray) -> np.ndarray:
+    """Whether each value differs from the one before it (the first always does)."""
+    out = np.ones(values.size, dtype=bool)
+    out[1:] = values[1:] != values[:-1]
+    return out
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """``0..c-1`` for each count ``c``, concatenated."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _pass_probabilities(
@@ -273,23 +318,20 @@ def _in_reach(
 
 
 def _groups(
-    pair_ids: tuple[tuple[str, str], ...], window: np.ndarray, stays: np.ndarray
+    first: np.ndarray, second: np.ndarray, window: np.ndarray, stays: np.ndarray
 ) -> np.ndarray:
-    """Group number of each pass: passes of a pair whose planned stays join up share one."""
-    order = sorted(range(len(pair_ids)), key=lambda k: (pair_ids[k], window[k, 0], window[k, 1]))
-    group = np.zeros(len(pair_ids), dtype=np.int64)
-    g, prev = -1, None
-    for k in order:
-        inside = not math.isnan(stays[k, 0])
-        joins = (
-            prev is not None
-            and inside
-            and pair_ids[prev] == pair_ids[k]
-            and not math.isnan(stays[prev, 0])
-            and stays[k, 0] <= stays[prev, 1]
-        )
-        if not joins:
-            g += 1
-        group[k] = g
-        prev = k
+    """Group number of each pass: passes of a pair whose planned stays join up share one.
+
+    Passes are taken in order of pair (``first``, ``second``: ranks of the two ids), then
+    window (stable); a pass joins the group of the one before it when both have a planned
+    stay, of the same pair, and its stay starts no later than that one ends.
+    """
+    order = np.lexsort((window[:, 1], window[:, 0], second, first))
+    a, b, s_in, s_out = first[order], second[order], stays[order, 0], stays[order, 1]
+    inside = ~np.isnan(s_in)
+    joins = np.zeros(order.size, dtype=bool)
+    same_pair = (a[1:] == a[:-1]) & (b[1:] == b[:-1])
+    joins[1:] = same_pair & inside[1:] & inside[:-1] & (s_in[1:] <= s_out[:-1])
+    group = np.empty(order.size, dtype=np.int64)
+    group[order] = np.cumsum(~joins) - 1
     return group

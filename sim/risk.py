@@ -83,8 +83,12 @@ def interval_probability(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     >>> float(interval_probability(np.array(9.0), np.array(10.0))) > 0
     True
     """
-    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-    out = np.where(lo > 0, ndtr(-lo) - ndtr(-hi), ndtr(hi) - ndtr(lo))
+    lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+    upper = lo > 0  # both ends in the upper tail: take the difference there
+    out = np.empty(lo.shape)
+    out[upper] = ndtr(-lo[upper]) - ndtr(-hi[upper])
+    lower = ~upper
+    out[lower] = ndtr(hi[lower]) - ndtr(lo[lower])
     return np.maximum(out, 0.0)
 
 
@@ -96,20 +100,51 @@ def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np.nd
     >>> round(float(bivariate_normal_cdf(np.array(0.0), np.array(0.0), np.array(0.5))), 6)
     0.333333
     """
-    h = np.clip(np.asarray(h, dtype=float), -_BIG, _BIG)
-    k = np.clip(np.asarray(k, dtype=float), -_BIG, _BIG)
-    rho = np.clip(np.asarray(rho, dtype=float), -1.0, 1.0)
-    s = np.sqrt(np.maximum(1.0 - rho * rho, 0.0))
-    degenerate = s < 1e-9
-    s = np.where(degenerate, 1.0, s)
-    h0 = np.where(h == 0.0, 1e-100, h)
-    k0 = np.where(k == 0.0, 1e-100, k)
+    h, k, rho = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (h, k, rho)))
+    return _cdf(_End(h), _Correlated(k, rho))
+
+
+class _End:
+    """One argument ``h`` of :func:`bivariate_normal_cdf`, clipped, with what depends on it
+    alone (shared by the terms that have this end).
+    """
+
+    __slots__ = ("h", "h0", "nh")
+
+    def __init__(self, h: np.ndarray) -> None:
+        self.h = np.clip(h, -_BIG, _BIG)
+        self.h0 = np.where(self.h == 0.0, 1e-100, self.h)
+        self.nh = ndtr(self.h)
+
+
+class _Correlated:
+    """The other argument ``k`` and the correlation ``rho``, with what depends on them alone
+    (shared by the terms that differ only in ``h``).
+    """
+
+    __slots__ = ("k", "rho", "s", "degenerate", "k0", "nk")
+
+    def __init__(self, k: np.ndarray, rho: np.ndarray) -> None:
+        self.k = np.clip(k, -_BIG, _BIG)
+        self.rho = np.clip(rho, -1.0, 1.0)
+        s = np.sqrt(np.maximum(1.0 - self.rho * self.rho, 0.0))
+        self.degenerate = s < 1e-9
+        self.s = np.where(self.degenerate, 1.0, s)
+        self.k0 = np.where(self.k == 0.0, 1e-100, self.k)
+        self.nk = ndtr(self.k)
+
+
+def _cdf(end: _End, c: _Correlated) -> np.ndarray:
+    """:func:`bivariate_normal_cdf` of prepared arguments (same shape)."""
+    h, h0, k, k0, rho, s = end.h, end.h0, c.k, c.k0, c.rho, c.s
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         t = owens_t(h0, (k0 - rho * h0) / (h0 * s)) + owens_t(k0, (h0 - rho * k0) / (k0 * s))
     half = np.where((h0 * k0 < 0) | ((h0 * k0 == 0) & (h0 + k0 < 0)), 0.5, 0.0)
-    out = 0.5 * (ndtr(h) + ndtr(k)) - t - half
-    limit = np.where(rho > 0, ndtr(np.minimum(h, k)), np.maximum(ndtr(h) - ndtr(-k), 0.0))
-    return np.clip(np.where(degenerate, limit, out), 0.0, 1.0)
+    out = 0.5 * (end.nh + c.nk) - t - half
+    if c.degenerate.any():  # |rho| = 1: the limit of the formula
+        limit = np.where(rho > 0, ndtr(np.minimum(h, k)), np.maximum(end.nh - ndtr(-k), 0.0))
+        out = np.where(c.degenerate, limit, out)
+    return np.clip(out, 0.0, 1.0)
 
 
 def leg_covariance(
@@ -275,80 +310,122 @@ def _theta_pieces(f: _Frame, r: np.ndarray, radius: np.ndarray) -> np.ndarray:
 
 def _items(f: _Frame, r: np.ndarray, radius: np.ndarray, half: np.ndarray) -> np.ndarray:
     """Probabilities of (pass ``r``, cylinder) items."""
-    edges = _theta_pieces(f, r, radius)
-    width = np.diff(edges, axis=1)  # (m, 9)
-    theta = (edges[:, :-1, None] + width[:, :, None] * _X).reshape(r.size, -1)
-    wq = (width[:, :, None] * _W).reshape(r.size, -1)
-    chol = f.chol[r]
-    l11 = chol[:, 0, 0][:, None]
-    x = radius[:, None] * np.sin(theta)
-    w = radius[:, None] * np.cos(theta)
-    g1 = (x - f.d0[r][:, None]) / l11
-    weight = wq * w * np.exp(-0.5 * g1 * g1) / (np.sqrt(2.0 * np.pi) * l11)
+    nodes = _Nodes(f, r, radius)
     level = f.level[r]
     out = np.zeros(r.size)
     if level.any():
         i = np.flatnonzero(level)
-        out[i] = _level(f, r[i], half[i], g1[i], w[i], weight[i])
+        out[i] = _level(f, r[i], half[i], nodes.of(level))
     if (~level).any():
         i = np.flatnonzero(~level)
-        out[i] = _climbing(f, r[i], half[i], g1[i], w[i], weight[i])
+        out[i] = _climbing(f, r[i], half[i], nodes.of(~level))
     return np.clip(out, 0.0, 1.0)
 
 
-def _level(
-    f: _Frame, r: np.ndarray, half: np.ndarray, g1: np.ndarray, w: np.ndarray, weight: np.ndarray
-) -> np.ndarray:
+class _Nodes:
+    """The quadrature nodes across the track of some items that carry weight.
+
+    Each item has ``_NODES`` Gauss-Legendre nodes on each piece between its edges in
+    ``theta``. A node of zero weight (on a piece of zero width, or where the density
+    underflows) adds an exact zero to its item's sum whatever the (finite, >= +0) integrand
+    is there, so only the others are kept: ``item`` (row of the item), ``at`` (flat index in
+    the items' ``shape`` array of nodes), ``g1`` (standardised error across), ``w`` (half
+    chord of the disc) and ``weight``.
+    """
+
+    __slots__ = ("item", "at", "shape", "g1", "w", "weight")
+
+    def __init__(self, f: _Frame, r: np.ndarray, radius: np.ndarray) -> None:
+        edges = _theta_pieces(f, r, radius)
+        width = np.diff(edges, axis=1)  # (m, 14)
+        wq = width[:, :, None] * _W
+        self.shape = (r.size, wq.shape[1] * _NODES)
+        at = np.flatnonzero(wq.reshape(-1) != 0.0)
+        item, piece, node = at // self.shape[1], (at // _NODES) % wq.shape[1], at % _NODES
+        theta = edges[item, piece] + width[item, piece] * _X[node]
+        l11 = f.chol[r, 0, 0][item]
+        x = radius[item] * np.sin(theta)
+        w = radius[item] * np.cos(theta)
+        g1 = (x - f.d0[r][item]) / l11
+        weight = wq[item, piece, node] * w * np.exp(-0.5 * g1 * g1) / (np.sqrt(2.0 * np.pi) * l11)
+        keep = weight != 0.0
+        self.item, self.at, self.g1, self.w, self.weight = (
+            a[keep] for a in (item, at, g1, w, weight)
+        )
+
+    def of(self, chosen: np.ndarray) -> _Nodes:
+        """The nodes of the ``chosen`` items (a mask), numbered among them."""
+        sub = object.__new__(_Nodes)
+        rank = np.cumsum(chosen) - 1
+        keep = chosen[self.item]
+        sub.item = rank[self.item[keep]]
+        sub.at = sub.item * self.shape[1] + self.at[keep] % self.shape[1]
+        sub.shape = (int(chosen.sum()), self.shape[1])
+        sub.g1, sub.w, sub.weight = self.g1[keep], self.w[keep], self.weight[keep]
+        return sub
+
+    def integral(self, values: np.ndarray) -> np.ndarray:
+        """Per item ``sum(weight * integrand)`` over all its nodes, the integrand ``values`` at
+        the kept ones: the same products, summed in the same order, as at every node.
+        """
+        full = np.zeros(self.shape[0] * self.shape[1])
+        full[self.at] = self.weight * values
+        return np.sum(full.reshape(self.shape), axis=1)
+
+
+def _level(f: _Frame, r: np.ndarray, half: np.ndarray, nodes: _Nodes) -> np.ndarray:
     """Neither leg climbs: ``P_h * P_v``."""
     chol = f.chol[r]
-    l21, l22 = chol[:, 1, 0][:, None], chol[:, 1, 1][:, None]
-    a0, length = f.a0[r][:, None], f.length[r][:, None]
-    mean = l21 * g1
+    item = nodes.item
+    l21, l22 = chol[:, 1, 0][item], chol[:, 1, 1][item]
+    a0, length, w = f.a0[r][item], f.length[r][item], nodes.w
+    mean = l21 * nodes.g1
     p_along = interval_probability((-w - a0 - length - mean) / l22, (w - a0 - mean) / l22)
-    p_h = np.sum(weight * p_along, axis=1)
+    p_h = nodes.integral(p_along)
     l33, pz = chol[:, 2, 2], f.pz[r]
     return p_h * interval_probability((-half - pz) / l33, (half - pz) / l33)
 
 
-def _climbing(
-    f: _Frame, r: np.ndarray, half: np.ndarray, g1: np.ndarray, w: np.ndarray, weight: np.ndarray
-) -> np.ndarray:
+def _climbing(f: _Frame, r: np.ndarray, half: np.ndarray, nodes: _Nodes) -> np.ndarray:
     """A leg climbs: the vertical limits move with the horizontal sub-window."""
     chol = f.chol[r]
-    l21, l22 = chol[:, 1, 0][:, None], chol[:, 1, 1][:, None]
-    l31, l32, l33 = (chol[:, 2, j][:, None] for j in range(3))
-    a0, length, span = f.a0[r][:, None], f.length[r][:, None], f.span[r][:, None]
-    speed, pz, vz, hh = f.speed[r][:, None], f.pz[r][:, None], f.vz[r][:, None], half[:, None]
+    row = nodes.item
+    l21, l22 = chol[:, 1, 0][row], chol[:, 1, 1][row]
+    l31, l32, l33 = (chol[:, 2, j][row] for j in range(3))
+    a0, length, span = f.a0[r][row], f.length[r][row], f.span[r][row]
+    speed, pz, vz, hh = f.speed[r][row], f.pz[r][row], f.vz[r][row], half[row]
+    g1, w = nodes.g1, nodes.w
     inv_s = np.where(speed > 0, 1.0 / np.where(speed > 0, speed, 1.0), 0.0)
     k1, k2, a_hi = -w - a0, w - a0 - length, w - a0
     cuts = (-w - a0 - length, np.minimum(k1, k2), np.maximum(k1, k2), a_hi)
     mean = l21 * g1
     total = np.zeros(g1.shape)
     for lo_e, hi_e in zip(cuts[:-1], cuts[1:], strict=True):
-        mid = 0.5 * (lo_e + hi_e)
+        b_lo, b_hi = (lo_e - mean) / l22, (hi_e - mean) / l22
+        # a piece whose limits clip to the same value adds exactly 0 (see _bounded_normal)
+        n = np.flatnonzero(np.clip(b_lo, -_BIG, _BIG) != np.clip(b_hi, -_BIG, _BIG))
+        ends = (_End(b_lo[n]), _End(b_hi[n]))
+        mid = 0.5 * (lo_e[n] + hi_e[n])
         # on this piece t1 = i1 + c1 e_a and t2 = i2 + c2 e_a
-        t1_lin, t2_lin = (mid < k1) & (speed > 0), (mid > k2) & (speed > 0)
-        i1, c1 = np.where(t1_lin, k1 * inv_s, 0.0), np.where(t1_lin, -inv_s, 0.0)
-        i2, c2 = np.where(t2_lin, a_hi * inv_s, span), np.where(t2_lin, -inv_s, 0.0)
-        up = vz >= 0  # then max of vz t is at t2, min at t1
+        moving = speed[n] > 0
+        t1_lin, t2_lin = (mid < k1[n]) & moving, (mid > k2[n]) & moving
+        i1, c1 = np.where(t1_lin, k1[n] * inv_s[n], 0.0), np.where(t1_lin, -inv_s[n], 0.0)
+        i2, c2 = np.where(t2_lin, a_hi[n] * inv_s[n], span[n]), np.where(t2_lin, -inv_s[n], 0.0)
+        up = vz[n] >= 0  # then max of vz t is at t2, min at t1
         i_max, c_max = np.where(up, i2, i1), np.where(up, c2, c1)
         i_min, c_min = np.where(up, i1, i2), np.where(up, c1, c2)
-        b_lo, b_hi = (lo_e - mean) / l22, (hi_e - mean) / l22
-        upper = _bounded_normal(
-            b_lo, b_hi, hh - pz - vz * i_min, -vz * c_min, mean, g1, l22, l31, l32, l33
-        )
-        lower = _bounded_normal(
-            b_lo, b_hi, -hh - pz - vz * i_max, -vz * c_max, mean, g1, l22, l31, l32, l33
-        )
-        total += np.maximum(upper - lower, 0.0)
-    return np.sum(weight * total, axis=1)
+        common = (ends, mean[n], g1[n], l22[n], l31[n], l32[n], l33[n])
+        vzn, pzn, hhn = vz[n], pz[n], hh[n]
+        upper = _bounded_normal(hhn - pzn - vzn * i_min, -vzn * c_min, *common)
+        lower = _bounded_normal(-hhn - pzn - vzn * i_max, -vzn * c_max, *common)
+        total[n] += np.maximum(upper - lower, 0.0)
+    return nodes.integral(total)
 
 
 def _bounded_normal(
-    b_lo: np.ndarray,
-    b_hi: np.ndarray,
     z0: np.ndarray,
     z1: np.ndarray,
+    ends: tuple[_End, _End],
     mean: np.ndarray,
     g1: np.ndarray,
     l22: np.ndarray,
@@ -357,10 +434,14 @@ def _bounded_normal(
     l33: np.ndarray,
 ) -> np.ndarray:
     """``P(b_lo < g2 < b_hi, e_z < z0 + z1 e_a)`` with ``e_a = mean + l22 g2``,
-    ``e_z = l31 g1 + l32 g2 + l33 g3`` (a bivariate normal probability).
+    ``e_z = l31 g1 + l32 g2 + l33 g3`` (a bivariate normal probability); ``ends`` are
+    ``b_lo`` and ``b_hi``.
+
+    Both ends are clipped to ``+-_BIG`` like any argument of :func:`bivariate_normal_cdf`, so
+    where they clip to the same value the two terms are equal and the result is exactly 0.
     """
     alpha = (z0 + z1 * mean - l31 * g1) / l33
     beta = (z1 * l22 - l32) / l33
     norm = np.sqrt(1.0 + beta * beta)
-    a, rho = alpha / norm, -beta / norm
-    return np.maximum(bivariate_normal_cdf(b_hi, a, rho) - bivariate_normal_cdf(b_lo, a, rho), 0.0)
+    c = _Correlated(alpha / norm, -beta / norm)
+    return np.maximum(_cdf(ends[1], c) - _cdf(ends[0], c), 0.0)

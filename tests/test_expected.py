@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import norm
 
 import sim
@@ -210,3 +212,84 @@ def test_compare_and_sweep_report_expected_rates(tmp_path: Path) -> None:
     plan = plan_sweep(a, {"uncertainty.lateral_sd_nm": [0.03, 0.3]}, 2)
     summary = summarize_points(runs, plan)
     assert {"mean_expected_rate_nmac", "mean_collision_rate_per_fh"} <= set(summary.columns)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 12), st.integers(0, 5)), min_size=0, max_size=60, unique=True
+    ),
+    st.lists(st.integers(0, 2), min_size=13, max_size=13),
+)
+def test_cross_pairs_are_the_pairs_sharing_a_key_of_different_labels(
+    entries: list[tuple[int, int]], labels: list[int]
+) -> None:
+    """Same pairs, as often, as all the pairs sharing a key less those of one label."""
+    from sim.encounters.grid import pairs_sharing_keys
+    from sim.expected import _cross_pairs
+
+    leg = np.array([e[0] for e in entries], dtype=np.int64)
+    key = np.array([e[1] for e in entries], dtype=np.int64)
+    label = np.array(labels, dtype=np.int64)
+    i, j = _cross_pairs(leg, key, label[leg])
+    a, b = pairs_sharing_keys(leg, key, np.ones(13, dtype=bool))
+    keep = label[a] != label[b]
+    got = sorted(zip(np.minimum(i, j).tolist(), np.maximum(i, j).tolist(), strict=True))
+    want = sorted(
+        zip(np.minimum(a, b)[keep].tolist(), np.maximum(a, b)[keep].tolist(), strict=True)
+    )
+    assert got == want
+
+
+def groups_one_by_one(
+    pair_ids: list[tuple[str, str]], window: np.ndarray, stays: np.ndarray
+) -> list[int]:
+    """Group numbers by walking the passes in order of pair and window."""
+    order = sorted(range(len(pair_ids)), key=lambda k: (pair_ids[k], window[k, 0], window[k, 1]))
+    group, g, prev = [0] * len(pair_ids), -1, None
+    for k in order:
+        joins = (
+            prev is not None
+            and pair_ids[prev] == pair_ids[k]
+            and not math.isnan(stays[k, 0])
+            and not math.isnan(stays[prev, 0])
+            and stays[k, 0] <= stays[prev, 1]
+        )
+        g += 0 if joins else 1
+        group[k], prev = g, k
+    return group
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a1", "a10", "b2", "B"]),
+            st.sampled_from(["r1", "r2", "R"]),
+            st.integers(0, 6),
+            st.integers(0, 3),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_passes_group_as_when_walked_one_by_one(
+    passes: list[tuple[str, str, int, int, bool]],
+) -> None:
+    from sim.expected import _groups
+
+    names = sorted({n for p in passes for n in p[:2]})
+    rank = {n: k for k, n in enumerate(names)}
+    pair_ids = [(a, b) for a, b, *_ in passes]
+    window = np.array([(10.0 * t, 10.0 * t + 10.0 * d) for _, _, t, d, _ in passes])
+    stays = np.array(
+        [
+            (w0, w1) if inside else (math.nan, math.nan)
+            for (w0, w1), (*_, inside) in zip(window.tolist(), passes, strict=True)
+        ]
+    )
+    first = np.array([rank[a] for a, _ in pair_ids], dtype=np.int64)
+    second = np.array([rank[b] for _, b in pair_ids], dtype=np.int64)
+    got = _groups(first, second, window, stays).tolist()
+    assert got == groups_one_by_one(pair_ids, window, stays)
