@@ -178,16 +178,17 @@ def start_leg(run: Run, flight: Flight, dest: Point, duration_s: float | None = 
     t0 = run.env.now
     assert flight.position is not None
     x0, y0, z0 = flight.position
+    plan = flight.plan
     if duration_s is None:
-        duration_s = math.hypot(dest[0] - x0, dest[1] - y0) / flight.plan.speed_mps
+        duration_s = math.hypot(dest[0] - x0, dest[1] - y0) / plan.speed_mps
     leg = Leg(t0, t0 + duration_s, x0, y0, z0, *dest)
     flight.leg = leg
     errors = run.position_error
-    offset = (0.0, 0.0, 0.0)
+    seen = leg
     if errors is not None:
-        offset = errors.offset(run.streams, flight.id, flight.plan.type, flight.legs_started, leg)
+        offset = errors.offset(run.streams, flight.id, plan.type, flight.legs_started, leg)
         run.leg_offsets.append(offset)
-    seen = shifted(leg, offset) if errors is not None else leg
+        seen = shifted(leg, offset)
     flight.legs_started += 1
     run.detector.add_leg(flight.id, flight.side, seen)
     run.legs.append((flight.id, leg))

@@ -99,23 +99,19 @@ class Flight:
     """Where the planned station points are (ground positions), to tell when one is moved."""
     station_due_s: float = field(init=False, repr=False)
     """When the plan as made reaches its station."""
+    id: str = field(init=False, repr=False)
+    """The id of the flight (its plan's)."""
+    side: str = field(init=False, repr=False)
+    """The side the flight belongs to (its plan's)."""
 
     def __post_init__(self) -> None:
+        self.id = self.plan.id
+        self.side = self.plan.side
         i, j = self.plan.station
         pts = self.plan.points
         self.station = frozenset((p[0], p[1]) for p in pts[i:j])
         self.station_due_s = self.plan.depart_s + path_s(pts[: i + 1], self.plan.speed_mps)
         self.record.planned_s = path_s(pts, self.plan.speed_mps)
-
-    @property
-    def id(self) -> str:
-        """The id of the flight."""
-        return self.plan.id
-
-    @property
-    def side(self) -> str:
-        """The side the flight belongs to."""
-        return self.plan.side
 
     @property
     def unit(self) -> str:
@@ -125,7 +121,8 @@ class Flight:
     @property
     def airborne(self) -> bool:
         """Whether it has taken off and not yet landed."""
-        return not math.isnan(self.record.takeoff_s) and math.isnan(self.record.landing_s)
+        r = self.record
+        return r.takeoff_s == r.takeoff_s and r.landing_s != r.landing_s  # NaN: not yet
 
     @property
     def landed(self) -> bool:
@@ -238,8 +235,11 @@ class Flight:
         added = path_s(new, self.plan.speed_mps) - path_s(old, self.plan.speed_mps)
         self.record.extra_s += added
         self.record.extra_by[by] = self.record.extra_by.get(by, 0.0) + added
-        ahead = {(p[0], p[1]) for p in old[1:]} & self.station
-        if ahead - {(p[0], p[1]) for p in new}:
+        station = self.station
+        if not station:
+            return
+        ahead = {q for p in old[1:] if (q := (p[0], p[1])) in station}
+        if ahead and ahead - {(p[0], p[1]) for p in new}:
             self.record.station_moved = True
 
     def _turn(self, ahead: list[Point]) -> None:
@@ -312,7 +312,11 @@ class Run:
 
     def airborne(self, side: str | None = None) -> list[Flight]:
         """Flights in the air now (of one side), in id order."""
-        return [f for _, f in sorted(self.in_air.items()) if side is None or f.side == side]
+        in_air = self.in_air
+        ids = sorted(in_air)
+        if side is None:
+            return [in_air[i] for i in ids]
+        return [f for i in ids if (f := in_air[i]).side == side]
 
     def emit(
         self,

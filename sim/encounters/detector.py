@@ -145,23 +145,30 @@ class Detector:
         """
         self._check_running()
         row = leg_row(leg)
-        if leg.t0_s < self._clock:
+        t0 = row[0]
+        if t0 < self._clock:
             raise ValueError(
                 f"legs must arrive in time order: {aircraft_id!r} starts a leg at "
-                f"{leg.t0_s} s, after the detector has reached {self._clock} s"
+                f"{t0} s, after the detector has reached {self._clock} s"
             )
+        log = self._log_rows
         flight = self._flying.get(aircraft_id)
-        if flight is not None and flight.side != side:
-            raise ValueError(f"{aircraft_id!r} is on side {flight.side!r}, got {side!r}")
-        self._clock = leg.t0_s
-        if flight is not None:
-            self._cut(flight, leg.t0_s)
-        self._log_rows.append(row)
+        if flight is None:
+            self._clock = t0
+            log.append(row)
+            self._flying[aircraft_id] = _Flight(side, leg, len(log) - 1)
+            if side not in self._side_codes:
+                self._side_codes[side] = len(self._side_codes)
+        else:  # its next leg: the same record, moved on to it
+            if flight.side != side:
+                raise ValueError(f"{aircraft_id!r} is on side {flight.side!r}, got {side!r}")
+            self._clock = t0
+            self._cut(flight, t0)
+            log.append(row)
+            flight.leg, flight.t1_s, flight.row, flight.in_log = leg, leg.t1_s, len(log) - 1, True
         self._log_ids.append(aircraft_id)
         self._log_sides.append(side)
-        self._side_codes.setdefault(side, len(self._side_codes))
-        self._flying[aircraft_id] = _Flight(side, leg, len(self._log_rows) - 1)
-        if len(self._log_rows) >= max(self._batch_min, len(self._store_ids)):
+        if len(log) >= self._batch_min and len(log) >= len(self._store_ids):
             self._flush()
 
     def end_flight(self, aircraft_id: str, t_s: float) -> None:

@@ -7,7 +7,7 @@ process that first checks the flight is still on that leg (a manoeuvre may have 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import TYPE_CHECKING
@@ -62,6 +62,11 @@ def entry_times(leg: Leg, fence: Fence) -> list[float]:
     """
     if leg.duration_s <= 0 or not _boxes_meet(leg, fence.bounds):
         return []
+    return _entries(leg, fence)
+
+
+def _entries(leg: Leg, fence: Fence) -> list[float]:
+    """:func:`entry_times` for a leg of positive duration whose box meets the fence's."""
     seg = shapely.linestrings([[leg.x0_m, leg.y0_m], [leg.x1_m, leg.y1_m]])
     if not shapely.intersects(fence.edge, seg):
         return []
@@ -100,15 +105,27 @@ def watch(run: Run, fences: list[Fence]) -> None:
         run.on_leg.append(partial(watch_leg, run.env, by_side(fences)))
 
 
-def by_side(fences: list[Fence]) -> dict[str, list[tuple[Fence, Bounds]]]:
-    """The fences that watch each side, in their order, with their bounding boxes."""
+def by_side(fences: list[Fence]) -> dict[str, tuple[Bounds, list[tuple[Fence, Bounds]]]]:
+    """The fences that watch each side, in their order, with their bounding boxes, after the
+    box holding them all (one test rules out a leg far from every fence of its side).
+    """
     sides = sorted({s for fence in fences for s in fence.sides})
-    return {s: [(fence, fence.bounds) for fence in fences if s in fence.sides] for s in sides}
+    out = {}
+    for s in sides:
+        mine = [(fence, fence.bounds) for fence in fences if s in fence.sides]
+        out[s] = (_union(b for _, b in mine), mine)
+    return out
+
+
+def _union(boxes: Iterable[Bounds]) -> Bounds:
+    """The least box holding all ``boxes``."""
+    x0, y0, x1, y1 = zip(*boxes, strict=True)
+    return min(x0), min(y0), max(x1), max(y1)
 
 
 def watch_leg(
     env: simpy.Environment,
-    fences: dict[str, list[tuple[Fence, Bounds]]],
+    fences: dict[str, tuple[Bounds, list[tuple[Fence, Bounds]]]],
     flight: Flight,
 ) -> None:
     """Schedule a report for every fence (of `by_side`) the flight's current leg enters or
@@ -117,10 +134,20 @@ def watch_leg(
     leg = flight.leg
     if leg is None:
         return
-    for fence, bounds in fences.get(flight.side, ()):
-        if _boxes_meet(leg, bounds):  # the cheap test first; entry_times makes sure
-            for t in entry_times(leg, fence):
-                env.process(_at(env, t, flight, leg, fence))
+    watched = fences.get(flight.side)
+    if watched is None or leg.t1_s <= leg.t0_s:  # no fence, or no time to enter one
+        return
+    # the leg's box, tested against the boxes before Shapely makes sure (entry_times)
+    x_lo, x_hi = (leg.x0_m, leg.x1_m) if leg.x0_m <= leg.x1_m else (leg.x1_m, leg.x0_m)
+    y_lo, y_hi = (leg.y0_m, leg.y1_m) if leg.y0_m <= leg.y1_m else (leg.y1_m, leg.y0_m)
+    (bx0, by0, bx1, by1), mine = watched
+    if x_hi < bx0 or x_lo > bx1 or y_hi < by0 or y_lo > by1:
+        return
+    for fence, (bx0, by0, bx1, by1) in mine:
+        if x_hi < bx0 or x_lo > bx1 or y_hi < by0 or y_lo > by1:
+            continue
+        for t in _entries(leg, fence):
+            env.process(_at(env, t, flight, leg, fence))
 
 
 def _at(
