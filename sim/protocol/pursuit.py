@@ -14,13 +14,16 @@ so the encounter detector stays exact.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
+import numpy as np
 import simpy
 
-from sim.protocol.ahead import path_ahead, position_on
+from sim.protocol.ahead import path_rows
 
 if TYPE_CHECKING:
     from sim.plans import Point
@@ -112,19 +115,19 @@ class Pursuit:
             self.done.succeed()
         return None
 
-    def _target_path(self, t_s: float):  # -> np.ndarray
-        return path_ahead(self.target, t_s, 8)
+    def _target_path(self, t_s: float) -> list[list[float]]:
+        return path_rows(self.target, t_s, 8)
 
     def _target_at(self, t_s: float) -> Point:
         rows = self._target_path(t_s)
-        if len(rows) == 0:
+        if not rows:
             return self.target.where(t_s)
-        return position_on(rows, t_s)
+        return _position_on(rows, t_s)
 
-    def _heading_at(self, rows, t_s: float) -> float:  # rows: np.ndarray
-        if len(rows):
-            k = min(max(int((rows[:, 0] <= t_s).sum()) - 1, 0), len(rows) - 1)
-            vx, vy = rows[k, 5], rows[k, 6]
+    def _heading_at(self, rows: list[list[float]], t_s: float) -> float:
+        if rows:
+            row = rows[_row_at(rows, t_s)]
+            vx, vy = row[5], row[6]
             if math.hypot(vx, vy) > 1.0:
                 self.heading = math.atan2(vy, vx)
         return self.heading
@@ -136,7 +139,7 @@ class Pursuit:
         lead_s = math.hypot(there[0] - here[0], there[1] - here[1]) / self.dash_mps
         t = now + lead_s
         rows = self._target_path(t)
-        aim = position_on(rows, t) if len(rows) else self.target.where(t)
+        aim = _position_on(rows, t) if rows else self.target.where(t)
         a = self._heading_at(rows, t) + self.bearing_rad
         spot = (
             aim[0] + self.standoff_m * math.cos(a),
@@ -154,7 +157,7 @@ class Pursuit:
         step = self._steady_step(here, now)
         t = now + step
         rows = self._target_path(t)
-        there = position_on(rows, t) if len(rows) else self.target.where(t)
+        there = _position_on(rows, t) if rows else self.target.where(t)
         heading = self._heading_at(rows, t)
         distance, vertical = self.standoff_m, self.vertical_m
         u, closing = self.unsafe, CLOSING
@@ -180,10 +183,10 @@ class Pursuit:
         the target turns within it (a leg never spans the target's turn).
         """
         rows = self._target_path(now + self.step_s)
-        if len(rows) == 0 or self.t_join is None:
+        if not rows or self.t_join is None:
             return self.step_s
-        k = min(max(int((rows[:, 0] <= now).sum()) - 1, 0), len(rows) - 1)
-        straight = rows[k, 1] - now
+        k = _row_at(rows, now)
+        straight = np.float64(rows[k][1]) - now  # a numpy float, as a step of the leg rows was
         if 1.0 < straight < self.step_s and k + 1 < len(rows):
             return float(straight)  # up to the target's turn
         if self.steady_step_s <= self.step_s:
@@ -197,7 +200,7 @@ class Pursuit:
         step = min(straight, end, self.steady_step_s)
         if step < 2 * self.step_s:
             return self.step_s
-        there = position_on(rows, now)
+        there = _position_on(rows, now)
         a = self._heading_at(rows, now) + self.bearing_rad
         d = math.hypot(
             there[0] + self.standoff_m * math.cos(a) - here[0],
@@ -216,6 +219,30 @@ class Pursuit:
         dz_max = self.climb_mps * step_s
         z = here[2] + max(-dz_max, min(dz_max, spot[2] - here[2]))
         return (here[0] + f * dx, here[1] + f * dy, max(z, FLOOR_M)), step_s
+
+
+_T0 = itemgetter(0)
+"""A leg row's start time."""
+
+
+def _row_at(rows: list[list[float]], t_s: float) -> int:
+    """Index of the leg row flown at ``t_s`` (rows in time order; the first or last outside)."""
+    return min(max(bisect_right(rows, t_s, key=_T0) - 1, 0), len(rows) - 1)
+
+
+def _position_on(rows: list[list[float]], t_s: float) -> tuple[float, float, float]:
+    """Position at ``t_s`` along a path of leg rows, held at the ends (as
+    :func:`sim.protocol.ahead.position_on`, on plain lists).
+
+    Examples
+    --------
+    >>> rows = [[0, 10, 0, 0, 0, 1, 0, 0], [10, 20, 10, 0, 0, 0, 1, 0]]
+    >>> _position_on(rows, 15.0), _position_on(rows, 99.0), _position_on(rows, -5.0)
+    ((10.0, 5.0, 0.0), (10.0, 10.0, 0.0), (0.0, 0.0, 0.0))
+    """
+    r = rows[_row_at(rows, t_s)]
+    dt = min(max(t_s - r[0], 0.0), r[1] - r[0])
+    return (float(r[2] + r[5] * dt), float(r[3] + r[6] * dt), float(r[4] + r[7] * dt))
 
 
 def _swing(current: float, wanted: float, limit: float) -> float:
