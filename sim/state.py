@@ -238,8 +238,12 @@ class Flight:
         station = self.station
         if not station:
             return
-        ahead = {q for p in old[1:] if (q := (p[0], p[1])) in station}
-        if ahead and ahead - {(p[0], p[1]) for p in new}:
+        missing = {q for p in old[1:] if (q := (p[0], p[1])) in station}
+        for p in new:  # station points ahead that the new path keeps
+            if not missing:
+                return
+            missing.discard((p[0], p[1]))
+        if missing:
             self.record.station_moved = True
 
     def _turn(self, ahead: list[Point]) -> None:
