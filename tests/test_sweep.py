@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sim import experiments as ex
@@ -120,6 +122,36 @@ def test_backends_give_identical_rows() -> None:
     seeds = local.pivot(index="replication", columns="point", values="seed")
     assert (seeds[0] == seeds[1]).all()
     assert local["seed"].tolist()[:3] == [ex.replication_seed(scen.seed, r) for r in range(3)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    points=st.lists(st.integers(1, 30), min_size=1, max_size=5),
+    workers=st.integers(1, 8),
+    fixed=st.one_of(st.none(), st.integers(1, 10)),
+)
+def test_dask_batches_cover_every_run_once_within_one_point(
+    points: list[int], workers: int, fixed: int | None
+) -> None:
+    """Batches keep the runs' order, never span two points, stay within BATCH_MAX (or the
+    fixed size) and end in single runs, so no worker waits on another's last batch."""
+    from sim.experiments.backends import BATCH_MAX, _batches, batch_sizes
+
+    scenarios = [object() for _ in points]
+    tasks = [
+        ex.RunTask(p, r, r, scenarios[p])  # type: ignore[arg-type]
+        for p, n in enumerate(points)
+        for r in range(n)
+    ]
+    sizes = [fixed] * len(tasks) if fixed else batch_sizes(len(tasks), workers)
+    batches = list(_batches(tasks, sizes))
+    assert [t for b in batches for t in b] == tasks
+    assert all(len({id(t.scenario) for t in b}) == 1 for b in batches)
+    assert all(1 <= len(b) <= (fixed or BATCH_MAX) for b in batches)
+    if not fixed:
+        guided = batch_sizes(len(tasks), workers)
+        assert sum(guided) == len(tasks) and guided == sorted(guided, reverse=True)
+        assert guided[-1] == 1
 
 
 # --------------------------------------------------------------------------- store

@@ -118,10 +118,11 @@ def dask_cluster(
 ) -> Iterator[MapFn]:
     """A Dask client: ``"local"`` starts a ``LocalCluster`` for the duration, else connects.
 
-    Runs go to the workers in batches of ``batch`` (default: :func:`batch_size`), so the
-    scheduler's share of the time stays small. Remote workers need this package installed
-    (they import ``sim``). A cluster that cannot be reached or goes away mid-sweep raises
-    :class:`SweepError`.
+    Runs go to the workers in batches of ``batch`` runs, or by default in batches that
+    shrink as the sweep nears its end (:func:`batch_sizes`), so the scheduler's share of the
+    time stays small and no worker is left waiting on another's last batch. Remote workers
+    need this package installed (they import ``sim``). A cluster that cannot be reached or
+    goes away mid-sweep raises :class:`SweepError`.
     """
     import logging
     from concurrent.futures import CancelledError
@@ -142,9 +143,7 @@ def dask_cluster(
     try:
         with Client(cluster if cluster is not None else address, timeout="10s") as client:
             n = workers or max(1, len(client.scheduler_info().get("workers", {})))
-            yield lambda fn, tasks: _dask_map(
-                client, fn, tasks, 2 * n, batch or batch_size(len(tasks), n)
-            )
+            yield lambda fn, tasks: _dask_map(client, fn, tasks, 2 * n, batch, n)
     except (OSError, CancelledError, KilledWorker) as exc:
         raise SweepError(f"Dask cluster {address}: {exc or type(exc).__name__}") from exc
     finally:
@@ -171,20 +170,28 @@ def _workers_ignore_sigint() -> Iterator[None]:
 
 BATCH_MAX = 8
 """At most this many runs go to a Dask worker as one task: with a default day taking 0.1-0.5 s,
-eight runs keep the scheduler's share of the time well under 5 % while an interruption loses
-only a few seconds of work per worker."""
+eight runs keep the scheduler's share of the time small while an interruption loses only a few
+seconds of work per worker."""
 
 
-def batch_size(n_tasks: int, workers: int) -> int:
-    """Runs per Dask task: enough that each worker gets about four batches, at most
-    :data:`BATCH_MAX`.
+def batch_sizes(n_tasks: int, workers: int) -> list[int]:
+    """Runs per Dask task, in order (guided self-scheduling): a quarter of what each worker
+    still has to do, at most :data:`BATCH_MAX`, so batches shrink to single runs at the end
+    and the workers finish together.
 
     Examples
     --------
-    >>> batch_size(200, 2), batch_size(10, 2), batch_size(1, 4)
-    (8, 2, 1)
+    >>> batch_sizes(20, 2)
+    [2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+    >>> sizes = batch_sizes(200, 2)
+    >>> sum(sizes), sizes[:3], sizes[-3:], len(sizes)
+    (200, [8, 8, 8], [1, 1, 1], 44)
     """
-    return max(1, min(BATCH_MAX, -(-n_tasks // (4 * max(workers, 1)))))
+    sizes, left, per = [], n_tasks, 4 * max(workers, 1)
+    while left > 0:
+        sizes.append(max(1, min(BATCH_MAX, left // per)))
+        left -= sizes[-1]
+    return sizes
 
 
 def _dask_map(
@@ -192,10 +199,11 @@ def _dask_map(
     fn: Callable[[RunTask], dict[str, Any]],
     tasks: Sequence[RunTask],
     window: int,
-    batch: int = 1,
+    batch: int | None = None,
+    workers: int = 1,
 ) -> Iterator[dict[str, Any]]:
-    """Keep ``window`` batches of up to ``batch`` runs (of one point each) submitted; each
-    point's scenario goes to the workers once.
+    """Keep ``window`` batches (of one point each) submitted: ``batch`` runs each, or by default
+    :func:`batch_sizes` for ``workers``; each point's scenario goes to the workers once.
     """
     from distributed import as_completed
 
@@ -208,7 +216,8 @@ def _dask_map(
         keys = [(t.point, t.replication, t.seed) for t in group]
         return client.submit(_run_batch, fn, keys, scattered[id(scenario)], pure=False)
 
-    todo = _batches(tasks, batch)
+    sizes = [batch] * -(-len(tasks) // batch) if batch else batch_sizes(len(tasks), workers)
+    todo = _batches(tasks, sizes)
     running = as_completed([submit(g) for g in itertools.islice(todo, window)])
     try:
         for fut in running:
@@ -221,12 +230,17 @@ def _dask_map(
         client.cancel(list(running.futures))
 
 
-def _batches(tasks: Sequence[RunTask], size: int) -> Iterator[list[RunTask]]:
-    """Consecutive runs of one point, ``size`` at a time (a batch never spans two points)."""
-    for _, group in itertools.groupby(tasks, key=lambda t: id(t.scenario)):
-        items = list(group)
-        for i in range(0, len(items), size):
-            yield items[i : i + size]
+def _batches(tasks: Sequence[RunTask], sizes: Sequence[int]) -> Iterator[list[RunTask]]:
+    """Consecutive runs, ``sizes[k]`` in the k-th batch, cut where the point changes (a batch
+    never spans two points).
+    """
+    start, k = 0, 0
+    while start < len(tasks):
+        end = min(start + sizes[min(k, len(sizes) - 1)], len(tasks))
+        scenario = tasks[start].scenario
+        cut = next((i for i in range(start, end) if tasks[i].scenario is not scenario), end)
+        yield list(tasks[start:cut])
+        start, k = cut, k + 1
 
 
 def _run_batch(
