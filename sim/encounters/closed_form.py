@@ -21,7 +21,7 @@ import numpy as np
 
 from sim.encounters.geometry import DEFAULT_CATEGORIES, Category, Leg, outermost
 
-_STILL_MPS = 1e-12
+STILL_MPS = 1e-12
 """Relative speeds (m/s) below this are treated as zero: the separation is then constant."""
 
 
@@ -152,7 +152,7 @@ def closest_approach(
     vx, vy = np.asarray(vx, dtype=float), np.asarray(vy, dtype=float)
     t_lo, t_hi = np.asarray(t_lo, dtype=float), np.asarray(t_hi, dtype=float)
     sp2 = vx * vx + vy * vy
-    moving = sp2 > _STILL_MPS * _STILL_MPS
+    moving = sp2 > STILL_MPS * STILL_MPS
     t_min = -(px * vx + py * vy) / np.where(moving, sp2, 1.0)
     t = np.where(moving, np.minimum(np.maximum(t_min, t_lo), t_hi), t_lo)
     return t, np.hypot(px + vx * t, py + vy * t)
@@ -213,7 +213,7 @@ def solve_arrays(
         xb, yb, zb = b.position_at(ts)
         px, py, pz = xa - xb, ya - yb, za - zb
         vx, vy, vz = a.vx_mps - b.vx_mps, a.vy_mps - b.vy_mps, a.vz_mps - b.vz_mps
-        moving, t_min, d_line, lo, hi = _intervals(px, py, pz, vx, vy, vz, radius, half)
+        moving, t_min, d_line, lo, hi = cylinder_intervals(px, py, pz, vx, vy, vz, radius, half)
         span_k = span[..., None]
         inside = (span_k >= 0) & (lo < span_k) & (hi > 0) & (lo < hi)
         lo_c = np.maximum(lo, 0.0)
@@ -247,7 +247,7 @@ def solve_arrays(
     )
 
 
-def _intervals(
+def cylinder_intervals(
     px: np.ndarray,
     py: np.ndarray,
     pz: np.ndarray,
@@ -265,7 +265,7 @@ def _intervals(
     """
     inf = np.inf
     sp2 = vx * vx + vy * vy
-    moving = sp2 > _STILL_MPS * _STILL_MPS
+    moving = sp2 > STILL_MPS * STILL_MPS
     sp2 = np.where(moving, sp2, 1.0)
     speed = np.sqrt(sp2)
     t_min = np.where(moving, -(px * vx + py * vy) / sp2, 0.0)
@@ -275,7 +275,7 @@ def _intervals(
     half_w = np.sqrt(np.where(in_h, (radius - dl) * (radius + dl), 0.0)) / speed[..., None]
     lo_h = np.where(in_h, np.where(mv, tm - half_w, -inf), inf)
     hi_h = np.where(in_h, np.where(mv, tm + half_w, inf), -inf)
-    climbing = (np.abs(vz) > _STILL_MPS)[..., None]
+    climbing = (np.abs(vz) > STILL_MPS)[..., None]
     pzk = pz[..., None]
     wz = np.where(climbing, vz[..., None], 1.0)
     e1, e2 = (-half - pzk) / wz, (half - pzk) / wz

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from sim.encounters import closest_approach
-from sim.encounters.closed_form import _STILL_MPS, _intervals
+from sim.encounters.closed_form import STILL_MPS, cylinder_intervals
 
 __all__ = ["close_pairs", "pair_reach", "pair_rules", "stays"]
 
@@ -82,7 +82,7 @@ def stays(
         p = a[:, 2:5] + a[:, 5:8] * (ts - a[:, 0])[:, None]
         p -= t[:, 2:5] + t[:, 5:8] * (ts - t[:, 0])[:, None]
         v = a[:, 5:8] - t[:, 5:8]
-        _, _, _, lo, hi = _intervals(
+        _, _, _, lo, hi = cylinder_intervals(
             p[:, 0], p[:, 1], p[:, 2], v[:, 0], v[:, 1], v[:, 2], radius, half
         )
         inside = (span >= 0) & (lo < span) & (hi > 0) & (lo < hi)
@@ -93,7 +93,7 @@ def _stays_few(
     a: np.ndarray, t: np.ndarray, radius: np.ndarray, half: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`stays` pair by pair in plain floats: the same operations on the same doubles
-    (``sim.encounters.closed_form._intervals``, one pair and cylinder at a time).
+    (``sim.encounters.closed_form.cylinder_intervals``, one pair and cylinder at a time).
     """
     cylinders = list(zip(radius.tolist(), half.tolist(), strict=True))
     inside, lows, highs, starts, ends = [], [], [], [], []
@@ -105,11 +105,11 @@ def _stays_few(
         pz = ra[4] + ra[7] * (ts - ra[0]) - (rt[4] + rt[7] * (ts - rt[0]))
         vx, vy, vz = ra[5] - rt[5], ra[6] - rt[6], ra[7] - rt[7]
         sp2 = vx * vx + vy * vy
-        moving = sp2 > _STILL_MPS * _STILL_MPS
+        moving = sp2 > STILL_MPS * STILL_MPS
         speed = math.sqrt(sp2) if moving else 1.0
         t_min = -(px * vx + py * vy) / sp2 if moving else 0.0
         d_line = abs(px * vy - py * vx) / speed if moving else float(np.hypot(px, py))
-        climbing = abs(vz) > _STILL_MPS
+        climbing = abs(vz) > STILL_MPS
         row_in, row_lo, row_hi = [], [], []
         for r, h in cylinders:
             if d_line < r:
