@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from sim.checks import reference_problems, run_dates
 from sim.cli import app
 from sim.errors import InputError
 from sim.scenario import load
@@ -29,7 +31,10 @@ targets = ["Raqqa"]
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_no_scenario_flies_a_force_outside_its_dates(path: Path) -> None:
-    load(path)  # raises InputError naming the field otherwise
+    raw = tomllib.loads(path.read_text("utf-8"))
+    assert run_dates(raw) is not None  # else the date checks would be passed over
+    assert reference_problems(raw, path) == []
+    assert load(path).name == raw["name"]  # and loading raises nothing either
 
 
 def test_the_carrier_flies_from_23_november_2015(tmp_path: Path) -> None:
