@@ -134,8 +134,9 @@ def test_dask_batches_cover_every_run_once_within_one_point(
     points: list[int], workers: int, fixed: int | None
 ) -> None:
     """Batches keep the runs' order, never span two points, stay within BATCH_MAX (or the
-    fixed size) and end in single runs, so no worker waits on another's last batch."""
-    from sim.experiments.backends import BATCH_MAX, _batches, batch_sizes
+    fixed size) and, guided, shrink to single runs at the end, so no worker waits on another's
+    last batch."""
+    from sim.experiments.backends import BATCH_MAX, _batches
 
     scenarios = [object() for _ in points]
     tasks = [
@@ -143,15 +144,14 @@ def test_dask_batches_cover_every_run_once_within_one_point(
         for p, n in enumerate(points)
         for r in range(n)
     ]
-    sizes = [fixed] * len(tasks) if fixed else batch_sizes(len(tasks), workers)
-    batches = list(_batches(tasks, sizes))
+    batches = list(_batches(tasks, fixed, workers))
     assert [t for b in batches for t in b] == tasks
     assert all(len({id(t.scenario) for t in b}) == 1 for b in batches)
     assert all(1 <= len(b) <= (fixed or BATCH_MAX) for b in batches)
     if not fixed:
-        guided = batch_sizes(len(tasks), workers)
-        assert sum(guided) == len(tasks) and guided == sorted(guided, reverse=True)
-        assert guided[-1] == 1
+        one_point = list(_batches(tasks[: points[0]], None, workers))
+        sizes = [len(b) for b in one_point]
+        assert sizes == sorted(sizes, reverse=True) and sizes[-1] == 1
 
 
 # --------------------------------------------------------------------------- store

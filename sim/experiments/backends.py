@@ -119,7 +119,7 @@ def dask_cluster(
     """A Dask client: ``"local"`` starts a ``LocalCluster`` for the duration, else connects.
 
     Runs go to the workers in batches of ``batch`` runs, or by default in batches that
-    shrink as the sweep nears its end (:func:`batch_sizes`), so the scheduler's share of the
+    shrink as the sweep nears its end (:func:`guided_batch`), so the scheduler's share of the
     time stays small and no worker is left waiting on another's last batch. Remote workers
     need this package installed (they import ``sim``). A cluster that cannot be reached or
     goes away mid-sweep raises :class:`SweepError`.
@@ -174,24 +174,17 @@ eight runs keep the scheduler's share of the time small while an interruption lo
 seconds of work per worker."""
 
 
-def batch_sizes(n_tasks: int, workers: int) -> list[int]:
-    """Runs per Dask task, in order (guided self-scheduling): a quarter of what each worker
-    still has to do, at most :data:`BATCH_MAX`, so batches shrink to single runs at the end
-    and the workers finish together.
+def guided_batch(left: int, workers: int) -> int:
+    """Runs in the next Dask task (guided self-scheduling): a quarter of what each worker still
+    has to do, at most :data:`BATCH_MAX`, at least one, so batches shrink to single runs at
+    the end and the workers finish together.
 
     Examples
     --------
-    >>> batch_sizes(20, 2)
-    [2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
-    >>> sizes = batch_sizes(200, 2)
-    >>> sum(sizes), sizes[:3], sizes[-3:], len(sizes)
-    (200, [8, 8, 8], [1, 1, 1], 44)
+    >>> guided_batch(200, 2), guided_batch(20, 2), guided_batch(7, 2), guided_batch(1, 4)
+    (8, 2, 1, 1)
     """
-    sizes, left, per = [], n_tasks, 4 * max(workers, 1)
-    while left > 0:
-        sizes.append(max(1, min(BATCH_MAX, left // per)))
-        left -= sizes[-1]
-    return sizes
+    return max(1, min(BATCH_MAX, left // (4 * max(workers, 1))))
 
 
 def _dask_map(
@@ -203,7 +196,7 @@ def _dask_map(
     workers: int = 1,
 ) -> Iterator[dict[str, Any]]:
     """Keep ``window`` batches (of one point each) submitted: ``batch`` runs each, or by default
-    :func:`batch_sizes` for ``workers``; each point's scenario goes to the workers once.
+    :func:`guided_batch` for ``workers``; each point's scenario goes to the workers once.
     """
     from distributed import as_completed
 
@@ -216,8 +209,7 @@ def _dask_map(
         keys = [(t.point, t.replication, t.seed) for t in group]
         return client.submit(_run_batch, fn, keys, scattered[id(scenario)], pure=False)
 
-    sizes = [batch] * -(-len(tasks) // batch) if batch else batch_sizes(len(tasks), workers)
-    todo = _batches(tasks, sizes)
+    todo = _batches(tasks, batch, workers)
     running = as_completed([submit(g) for g in itertools.islice(todo, window)])
     try:
         for fut in running:
@@ -230,17 +222,17 @@ def _dask_map(
         client.cancel(list(running.futures))
 
 
-def _batches(tasks: Sequence[RunTask], sizes: Sequence[int]) -> Iterator[list[RunTask]]:
-    """Consecutive runs, ``sizes[k]`` in the k-th batch, cut where the point changes (a batch
-    never spans two points).
+def _batches(tasks: Sequence[RunTask], batch: int | None, workers: int) -> Iterator[list[RunTask]]:
+    """Consecutive runs, ``batch`` at a time or by default :func:`guided_batch` of those left,
+    cut where the point changes (a batch never spans two points).
     """
-    start, k = 0, 0
+    start = 0
     while start < len(tasks):
-        end = min(start + sizes[min(k, len(sizes) - 1)], len(tasks))
+        end = min(start + (batch or guided_batch(len(tasks) - start, workers)), len(tasks))
         scenario = tasks[start].scenario
         cut = next((i for i in range(start, end) if tasks[i].scenario is not scenario), end)
         yield list(tasks[start:cut])
-        start, k = cut, k + 1
+        start = cut
 
 
 def _run_batch(
