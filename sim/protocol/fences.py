@@ -54,13 +54,27 @@ class Fence:
         """Bounding box of the edge, for a cheap test before Shapely."""
         return self.edge.bounds
 
+    @cached_property
+    def core(self) -> tuple[float, float, float]:
+        """A disk inside a zone, clear of its edge: centre x, y and squared radius (radius 0
+        for a line, or a zone whose box centre is not inside it). A leg with both ends in the
+        disk stays in it, so it cannot cut the edge.
+        """
+        x0, y0, x1, y1 = self.bounds
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        if not self.polygon or not shapely.contains_xy(self.geometry, cx, cy):
+            return cx, cy, 0.0
+        clear = float(shapely.distance(shapely.Point(cx, cy), self.edge))
+        r = max(clear * (1.0 - 1e-9) - 1.0, 0.0)  # a metre to spare for rounding
+        return cx, cy, r * r
+
 
 def entry_times(leg: Leg, fence: Fence) -> list[float]:
     """Times during ``leg`` at which it enters the fence's zone or crosses its line.
 
     A leg starting inside a zone has no entry at its start (the entry was on an earlier leg).
     """
-    if leg.duration_s <= 0 or not _boxes_meet(leg, fence.bounds):
+    if leg.duration_s <= 0 or not _boxes_meet(leg, fence.bounds) or _in_core(leg, fence):
         return []
     return _entries(leg, fence)
 
@@ -86,6 +100,13 @@ def _entries(leg: Leg, fence: Fence) -> list[float]:
                 continue
         times.append(leg.t0_s + f * leg.duration_s)
     return times
+
+
+def _in_core(leg: Leg, fence: Fence) -> bool:
+    """Whether both ends of the leg lie in the fence's `Fence.core` (no entry on it)."""
+    cx, cy, r2 = fence.core
+    d0 = (leg.x0_m - cx) ** 2 + (leg.y0_m - cy) ** 2
+    return d0 < r2 and (leg.x1_m - cx) ** 2 + (leg.y1_m - cy) ** 2 < r2
 
 
 def _boxes_meet(leg: Leg, bounds: Bounds) -> bool:
@@ -144,7 +165,7 @@ def watch_leg(
     if x_hi < bx0 or x_lo > bx1 or y_hi < by0 or y_lo > by1:
         return
     for fence, (bx0, by0, bx1, by1) in mine:
-        if x_hi < bx0 or x_lo > bx1 or y_hi < by0 or y_lo > by1:
+        if x_hi < bx0 or x_lo > bx1 or y_hi < by0 or y_lo > by1 or _in_core(leg, fence):
             continue
         for t in _entries(leg, fence):
             env.process(_at(env, t, flight, leg, fence))

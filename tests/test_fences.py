@@ -1,0 +1,75 @@
+"""The short cuts of the geofences agree with asking Shapely about every leg.
+
+A leg is handed to Shapely only if its box meets the fence's and it does not lie in the disk
+kept clear inside a zone (`Fence.core`); skipping the others must never lose an entry.
+"""
+
+from __future__ import annotations
+
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.encounters import Leg
+from sim.protocol.fences import Fence, _entries, entry_times
+
+KM = 1000.0
+coord = st.floats(-40 * KM, 40 * KM)
+
+zones = st.one_of(
+    st.builds(
+        lambda x, y, r: shapely.Point(x, y).buffer(r, quad_segs=16),
+        coord,
+        coord,
+        st.floats(1 * KM, 40 * KM),
+    ),
+    st.builds(  # a ring: the box centre is in the hole, so no disk is kept clear
+        lambda x, y, r: shapely.Point(x, y).buffer(2 * r).difference(shapely.Point(x, y).buffer(r)),
+        coord,
+        coord,
+        st.floats(1 * KM, 20 * KM),
+    ),
+    st.builds(
+        lambda p, q, r: shapely.LineString([p, q]).buffer(r),
+        st.tuples(coord, coord),
+        st.tuples(coord, coord),
+        st.floats(1 * KM, 10 * KM),
+    ),
+    st.builds(
+        lambda p, q: shapely.LineString([p, q]), st.tuples(coord, coord), st.tuples(coord, coord)
+    ),
+)
+legs = st.builds(
+    lambda t0, dt, a, b: Leg(t0, t0 + dt, a[0], a[1], 5000.0, b[0], b[1], 6000.0),
+    st.floats(0.0, 1000.0),
+    st.floats(1.0, 1000.0),
+    st.tuples(coord, coord),
+    st.tuples(coord, coord),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(zones, st.lists(legs, min_size=1, max_size=8))
+def test_entry_times_match_shapely_on_every_leg(geometry, flown) -> None:
+    fence = Fence("zone", geometry, frozenset({"coalition"}), lambda f, t: None)
+    for leg in flown:
+        assert entry_times(leg, fence) == _entries(leg, fence)
+
+
+def test_core_is_a_disk_inside_a_round_zone() -> None:
+    zone = shapely.Point(10 * KM, -5 * KM).buffer(30 * KM, quad_segs=16)
+    fence = Fence("zone", zone, frozenset({"coalition"}), lambda f, t: None)
+    cx, cy, r2 = fence.core
+    assert (cx, cy) == (10 * KM, -5 * KM)
+    assert 29 * KM < r2**0.5 < 30 * KM  # the 64-gon's apothem, less a metre
+    inside = Leg(0, 60, 0.0, -5 * KM, 5000, 20 * KM, -5 * KM, 5000)
+    across = Leg(0, 60, 0.0, -5 * KM, 5000, 50 * KM, -5 * KM, 5000)
+    assert entry_times(inside, fence) == []
+    assert len(entry_times(Leg(0, 60, 50 * KM, -5 * KM, 5000, 0.0, -5 * KM, 5000), fence)) == 1
+    assert entry_times(across, fence) == []  # leaves: no entry
+
+
+def test_a_line_keeps_no_disk_clear() -> None:
+    fence = Fence("line", shapely.LineString([(0, 0), (0, 10 * KM)]), frozenset({"x"}), print)
+    assert fence.core[2] == 0.0
+    assert len(entry_times(Leg(0, 10, -KM, 5 * KM, 0, KM, 5 * KM, 0), fence)) == 1
