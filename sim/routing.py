@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import struct
+import threading
 from collections.abc import Iterable, Sequence
 
 import networkx as nx
@@ -212,6 +213,11 @@ class Router:
     area : shapely geometry
         The blocked area (see `blocked_area`), prepared.
 
+    Notes
+    -----
+    One router may serve many runs (and threads): a search adds its end points to the graph
+    for its duration, so searches take turns.
+
     Examples
     --------
     >>> from shapely.geometry import Point
@@ -232,6 +238,7 @@ class Router:
         self._xy, self._prev, self._next = _ring_vertices(self.area)
         self._graph: nx.Graph | None = None
         self._routes: dict[bytes, list[Point2] | None] = {}
+        self._lock = threading.Lock()
 
     def route(self, start: Point2, end: Point2) -> list[Point2] | None:
         """Shortest route from ``start`` to ``end`` around the blocked area (see `route_around`).
@@ -245,9 +252,10 @@ class Router:
         start = (float(start[0]), float(start[1]))
         end = (float(end[0]), float(end[1]))
         key = struct.pack("4d", *start, *end)  # exact: -0.0 and 0.0 are different keys
-        if key not in self._routes:
-            self._routes[key] = self._route(start, end)
-        found = self._routes[key]
+        with self._lock:
+            if key not in self._routes:
+                self._routes[key] = self._route(start, end)
+            found = self._routes[key]
         return None if found is None else list(found)
 
     def _route(self, start: Point2, end: Point2) -> list[Point2] | None:

@@ -1,10 +1,13 @@
-"""The short cuts of the geofences agree with asking Shapely about every leg.
+"""The short cuts of the geofences and keep-out zones agree with asking Shapely one by one.
 
 A leg is handed to Shapely only if its box meets the fence's and it does not lie in the disk
-kept clear inside a zone (`Fence.core`); skipping the others must never lose an entry.
+kept clear inside a zone (`Fence.core`); skipping the others must never lose an entry. Keep-out
+planning tests every planned path against a zone in one call.
 """
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import shapely
 from hypothesis import given, settings
@@ -12,6 +15,7 @@ from hypothesis import strategies as st
 
 from sim.encounters import Leg
 from sim.protocol.fences import Fence, _entries, entry_times
+from sim.protocol.keep_out import _zones_met
 
 KM = 1000.0
 coord = st.floats(-40 * KM, 40 * KM)
@@ -73,3 +77,25 @@ def test_a_line_keeps_no_disk_clear() -> None:
     fence = Fence("line", shapely.LineString([(0, 0), (0, 10 * KM)]), frozenset({"x"}), print)
     assert fence.core[2] == 0.0
     assert len(entry_times(Leg(0, 10, -KM, 5 * KM, 0, KM, 5 * KM, 0), fence)) == 1
+
+
+routes = st.lists(st.tuples(coord, coord, st.just(5000.0)), min_size=2, max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(routes, st.sampled_from(["coalition", "russia"])), max_size=6),
+    st.lists(st.tuples(zones, st.sampled_from(["coalition", "russia"])), min_size=1, max_size=3),
+)
+def test_keep_out_tests_all_paths_at_once_as_one_by_one(flown, drawn) -> None:
+    flights = [SimpleNamespace(route=r, side=s) for r, s in flown]
+    zones = [(SimpleNamespace(side=s, name=f"z{i}"), g) for i, (g, s) in enumerate(drawn)]
+    plain = [
+        [
+            (z, g)
+            for z, g in zones
+            if z.side == f.side and shapely.LineString([p[:2] for p in f.route]).intersects(g)
+        ]
+        for f in flights
+    ]
+    assert _zones_met(flights, zones) == plain

@@ -7,6 +7,7 @@ areas) and the deconfliction line (the corridor of a notified crossing).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
@@ -334,9 +335,8 @@ def keep_clear(
     depends on what else happened in the run.
     """
     now = run.env.now
-    grown = replace(area, geometry=area.geometry.buffer(buffer_m))
-    shapely.prepare(grown.geometry)  # many segments are tested against it
-    extent = Extent.of(grown.geometry)
+    geometry, extent = grown_area(shapely.to_wkb(area.geometry), float(buffer_m))
+    grown = replace(area, geometry=geometry)
     index = reach(run)
     router: Router | None = None  # one visibility graph for every flight sent around the area
     for f in index.candidates(side, area.to_s):
@@ -364,6 +364,17 @@ def keep_clear(
                 start, route, [area.geometry], buffer_m, t0, f.plan.speed_mps, window, router=router
             )
             f.reroute(new, by, key)
+
+
+@functools.lru_cache(maxsize=1024)
+def grown_area(wkb: bytes, buffer_m: float) -> tuple[BaseGeometry, Extent]:
+    """The area given as WKB (exact) grown by ``buffer_m``, prepared (many segments are tested
+    against it), and its extent; made once per process for each area and buffer (the 1,024
+    most recently used are kept).
+    """
+    geometry = shapely.from_wkb(wkb).buffer(buffer_m)
+    shapely.prepare(geometry)
+    return geometry, Extent.of(geometry)
 
 
 def _ahead_meets(

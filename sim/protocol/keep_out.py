@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import shapely
 from pydantic import Field
 
@@ -59,19 +60,17 @@ def install(run: Run, spec: KeepOutSpec) -> None:
     """Plan routes around the zones each side promised to avoid, and watch for entries."""
     zones = [(z, z.geometry()) for z in spec.zones if z.side is not None]
     blocks = {z.name: _block(z, g) for z, g in zones}
-    for _, f in sorted(run.flights.items()):
-        if f.plan.explicit or f.plan.kind == "missile":
-            continue
-        path = shapely.LineString([p[:2] for p in f.route])
+    planned = [
+        f
+        for _, f in sorted(run.flights.items())
+        if not f.plan.explicit and f.plan.kind != "missile"
+    ]
+    for f, met in zip(planned, _zones_met(planned, zones), strict=True):
         hit = [
             (z, g)
-            for z, g in zones
-            if z.side == f.side
-            and path.intersects(g)
-            and (
-                blocks[z.name].all_altitudes
-                or crosses_during(f.route[0], f.route[1:], 0.0, 1.0, blocks[z.name])
-            )
+            for z, g in met
+            if blocks[z.name].all_altitudes
+            or crosses_during(f.route[0], f.route[1:], 0.0, 1.0, blocks[z.name])
         ]
         if not hit or run.streams.uniform("keep_out", "comply", f.unit) >= spec.compliance:
             continue
@@ -85,6 +84,26 @@ def install(run: Run, spec: KeepOutSpec) -> None:
         return Fence(zone.name, geometry, frozenset({zone.side or ""}), on_enter)
 
     watch(run, [entered(z, g) for z, g in zones])
+
+
+def _zones_met(
+    flights: list[Flight], zones: list[tuple[ZoneSpec, BaseGeometry]]
+) -> list[list[tuple[ZoneSpec, BaseGeometry]]]:
+    """For each flight, the zones of its side that its planned path meets, in zone order
+    (every path tested against each zone at once).
+    """
+    met: list[list[tuple[ZoneSpec, BaseGeometry]]] = [[] for _ in flights]
+    if not flights or not zones:
+        return met
+    counts = [len(f.route) for f in flights]
+    xy = np.array([p[:2] for f in flights for p in f.route], dtype=float)
+    paths = shapely.linestrings(xy, indices=np.repeat(np.arange(len(flights)), counts))
+    sides = np.array([f.side for f in flights])
+    for z, g in zones:
+        mine = np.flatnonzero(sides == z.side)
+        for i in mine[shapely.intersects(paths[mine], g)].tolist():
+            met[i].append((z, g))
+    return met
 
 
 def _block(zone: ZoneSpec, geometry: BaseGeometry) -> TimedArea:

@@ -13,7 +13,9 @@ Euphrates line, whose crossings are notified the same way (:class:`Notice`).
 
 from __future__ import annotations
 
+import functools
 import math
+import struct
 from collections.abc import Generator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
@@ -30,6 +32,8 @@ from sim.protocol.spec import MechanismSpec, Probability, ProtocolBase, Provenan
 from sim.units import FT, MIN, NM
 
 if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
     from sim.protocol.hotline import Hotline
     from sim.records import RunResult
     from sim.state import Flight, Run
@@ -223,7 +227,7 @@ def _strike(key: str, flights: list[Flight], spec: NotificationSpec) -> Strike:
     i = plan.aim_index
     center = plan.points[i][:2]
     radius = spec.area_radius_nm * NM
-    geom = shapely.Point(center).buffer(radius, quad_segs=16)
+    geom = _disk(struct.pack("3d", *center, radius))
     t_on = float(times[i])
     opens = t_on - spec.window_before_min * MIN
     area = TimedArea(f"strike {key}", geom, opens, t_on + spec.window_min * MIN)
@@ -231,6 +235,15 @@ def _strike(key: str, flights: list[Flight], spec: NotificationSpec) -> Strike:
         floor, ceiling = altitude_block(flights, spec.block_margin_ft * FT)
         area = replace(area, floor_m=floor, ceiling_m=ceiling)
     return Strike(key, (first.id,), area, center, radius)
+
+
+@functools.lru_cache(maxsize=4096)
+def _disk(key: bytes) -> BaseGeometry:
+    """The strike area around a centre: ``key`` packs x, y and the radius (exact floats: -0.0
+    and 0.0 differ); made once per process for each (the 4,096 most recently used are kept).
+    """
+    x, y, radius = struct.unpack("3d", key)
+    return shapely.Point(x, y).buffer(radius, quad_segs=16)
 
 
 def install(run: Run, spec: NotificationSpec) -> None:

@@ -20,6 +20,7 @@ array only for a new route.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -118,8 +119,6 @@ class Reach:
     """The flights of a run by side and departure, and their routes as arrays (see module)."""
 
     run: Run
-    routers: dict[tuple[bytes, float], Router] = field(default_factory=dict)
-    """Visibility graphs around areas already seen (by the area's WKB and the buffer)."""
     _indexed: int = 0
     _waiting: dict[str, list[tuple[float, str, Flight]]] = field(default_factory=dict)
     _flying: dict[str, list[tuple[str, Flight]]] = field(default_factory=dict)
@@ -153,13 +152,10 @@ class Reach:
 
     def router(self, obstacles: list[BaseGeometry], buffer_m: float) -> Router:
         """A router around ``obstacles`` grown by ``buffer_m``: the one made for the same
-        areas before, if any (its visibility graph and the routes found on it are kept).
+        areas before, if any, in this run or an earlier one of the process (its visibility
+        graph and the routes found on it are kept; both depend on nothing but the areas).
         """
-        key = (b"".join(shapely.to_wkb(g) for g in obstacles), float(buffer_m))
-        router = self.routers.get(key)
-        if router is None:
-            router = self.routers[key] = Router(obstacles, buffer_m)
-        return router
+        return shared_router(tuple(shapely.to_wkb(g) for g in obstacles), float(buffer_m))
 
     def _admit(self) -> None:
         """Index the flights added to the run since the last look (all of them at first)."""
@@ -175,6 +171,14 @@ class Reach:
             waiting += entries
             waiting.sort(key=lambda e: (-e[0], e[1]))  # latest first: the next to go is last
         self._indexed = len(flights)
+
+
+@functools.lru_cache(maxsize=256)
+def shared_router(obstacles_wkb: tuple[bytes, ...], buffer_m: float) -> Router:
+    """The router around the areas given as WKB (exact), grown by ``buffer_m``, made once per
+    process (the 256 most recently used are kept).
+    """
+    return Router([shapely.from_wkb(w) for w in obstacles_wkb], buffer_m)
 
 
 def reach(run: Run) -> Reach:
