@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import astuple
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from sim.encounters import (
     outermost,
     solve_pairs,
 )
+from sim.encounters.closed_form import leg_row
 
 FAST = settings(
     max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -604,3 +606,20 @@ def test_lat_lon_of_the_midpoint() -> None:
     (e,) = det.finish()
     assert (e.t_cpa_s, e.x_m, e.y_m) == (50.0, 500.0, 0.0)
     assert (e.lat, e.lon) == pytest.approx((35.0, 38.5 + 500 / 91_000))
+
+
+any_float = st.floats(allow_nan=True, allow_infinity=True)
+
+
+@given(st.one_of(st.tuples(*[any_float] * 8), legs().map(astuple)))
+def test_leg_row_is_the_leg_and_its_velocity(values: tuple) -> None:
+    """The detector's row of a leg: its start, end, first point and `Leg.velocity`, to the bit
+    (or the error a malformed leg gives)."""
+    leg = Leg(*values)
+    finite = all(map(math.isfinite, values))
+    if not finite or leg.t1_s < leg.t0_s:
+        with pytest.raises(ValueError, match="non-finite" if not finite else "ends before"):
+            leg_row(leg)
+        return
+    expected = [leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m, *leg.velocity()]
+    assert repr(leg_row(leg)) == repr(expected)

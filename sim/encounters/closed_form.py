@@ -27,12 +27,26 @@ STILL_MPS = 1e-12
 
 def leg_row(leg: Leg) -> list[float]:
     """``[t0, t1, x, y, z at t0, vx, vy, vz]`` of a leg, after checking it is well formed."""
-    values = (leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m, leg.x1_m, leg.y1_m, leg.z1_m)
-    if not all(map(math.isfinite, values)):
+    t0, t1, x0, y0, z0 = leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m
+    x1, y1, z1 = leg.x1_m, leg.y1_m, leg.z1_m
+    finite = math.isfinite
+    if not (
+        finite(t0)
+        and finite(t1)
+        and finite(x0)
+        and finite(y0)
+        and finite(z0)
+        and finite(x1)
+        and finite(y1)
+        and finite(z1)
+    ):
         raise ValueError(f"leg has a non-finite time or coordinate: {leg}")
-    if leg.t1_s < leg.t0_s:
-        raise ValueError(f"leg ends before it starts: t0_s={leg.t0_s}, t1_s={leg.t1_s}")
-    return [leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m, *leg.velocity()]
+    if t1 < t0:
+        raise ValueError(f"leg ends before it starts: t0_s={t0}, t1_s={t1}")
+    d = t1 - t0  # as Leg.velocity divides
+    if d <= 0:
+        return [t0, t1, x0, y0, z0, 0.0, 0.0, 0.0]
+    return [t0, t1, x0, y0, z0, (x1 - x0) / d, (y1 - y0) / d, (z1 - z0) / d]
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,7 +143,8 @@ class Detector:
             If the leg is malformed, starts before the latest leg or flight end already seen,
             or the aircraft changes side.
         """
-        self._check_running()
+        if self._finished:
+            self._check_running()
         row = leg_row(leg)
         t0 = row[0]
         if t0 < self._clock:
