@@ -157,7 +157,7 @@ def fly(run: Run, flight: Flight) -> Generator[simpy.Event, object, None]:
     flight.record.takeoff_s = env.now
     flight.record.held_s = env.now - plan.depart_s
     flight.position = flight.route.pop(0)
-    run.in_air[flight.id] = flight
+    run.take_off(flight)
     while (step := flight.next_leg(env.now)) is not None:
         dest, duration_s = step
         leg = start_leg(run, flight, dest, duration_s)
@@ -167,7 +167,7 @@ def fly(run: Run, flight: Flight) -> Generator[simpy.Event, object, None]:
         except simpy.Interrupt:
             # The route ahead was replaced: carry on from where the aircraft is now.
             flight.position = leg.position_at(env.now)
-            run.legs[_last_leg_index(run, plan.id)] = (plan.id, _cut(leg, env.now))
+            run.legs[flight.leg_index] = (plan.id, _cut(leg, env.now))
     land(run, flight)
 
 
@@ -191,6 +191,7 @@ def start_leg(run: Run, flight: Flight, dest: Point, duration_s: float | None = 
         seen = shifted(leg, offset)
     flight.legs_started += 1
     run.detector.add_leg(flight.id, flight.side, seen)
+    flight.leg_index = len(run.legs)
     run.legs.append((flight.id, leg))
     for hook in run.on_leg:
         hook(flight)
@@ -203,17 +204,10 @@ def land(run: Run, flight: Flight) -> None:
         return
     now = run.env.now
     flight.record.landing_s = now
-    del run.in_air[flight.id]
+    run.touch_down(flight)
     run.detector.end_flight(flight.id, now)
     if flight.leg is not None and flight.leg.t1_s > now:
-        run.legs[_last_leg_index(run, flight.id)] = (flight.id, _cut(flight.leg, now))
-
-
-def _last_leg_index(run: Run, fid: str) -> int:
-    for i in range(len(run.legs) - 1, -1, -1):
-        if run.legs[i][0] == fid:
-            return i
-    raise KeyError(fid)
+        run.legs[flight.leg_index] = (flight.id, _cut(flight.leg, now))
 
 
 def _cut(leg: Leg, t_s: float) -> Leg:

@@ -13,6 +13,7 @@ do the mechanisms (``sim.protocol``), so neither imports the other through here.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -95,6 +96,8 @@ class Flight:
     made from the plan holds while the version it was made with does."""
     legs_started: int = 0
     """Legs begun so far (numbers the position-error draws of each leg)."""
+    leg_index: int = -1
+    """Where its current leg is in ``run.legs`` (-1 before the first)."""
     station: frozenset[tuple[float, float]] = field(init=False, repr=False)
     """Where the planned station points are (ground positions), to tell when one is moved."""
     station_due_s: float = field(init=False, repr=False)
@@ -286,6 +289,8 @@ class Run:
     position_error: ErrorModel | None = None
     leg_offsets: list[tuple[float, float, float]] = field(default_factory=list)
     """With ``position_error``: the drawn displacement of each leg of ``legs``, in order."""
+    _in_air_ids: dict[str | None, list[str]] = field(default_factory=dict, repr=False)
+    """The ids of ``in_air`` in order: all of them (key None), and by side."""
 
     def add_flight(self, plan: FlightPlan) -> Flight:
         """Register a planned flight (not yet flying)."""
@@ -314,13 +319,23 @@ class Run:
         flight.process = self.env.process(self.fly(self, flight))
         return flight
 
+    def take_off(self, flight: Flight) -> None:
+        """The flight is in the air from now on (``in_air``; the engine calls this)."""
+        self.in_air[flight.id] = flight
+        for key in (None, flight.side):
+            bisect.insort(self._in_air_ids.setdefault(key, []), flight.id)
+
+    def touch_down(self, flight: Flight) -> None:
+        """The flight is no longer in the air (the engine calls this)."""
+        del self.in_air[flight.id]
+        for key in (None, flight.side):
+            ids = self._in_air_ids[key]
+            del ids[bisect.bisect_left(ids, flight.id)]
+
     def airborne(self, side: str | None = None) -> list[Flight]:
         """Flights in the air now (of one side), in id order."""
         in_air = self.in_air
-        ids = sorted(in_air)
-        if side is None:
-            return [in_air[i] for i in ids]
-        return [f for i in ids if (f := in_air[i]).side == side]
+        return [in_air[i] for i in self._in_air_ids.get(side, ())]
 
     def emit(
         self,

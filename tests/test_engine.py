@@ -6,14 +6,18 @@ import csv
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sim import geo
 from sim.cli import app
 from sim.engine import simulate
 from sim.scenario import load
+from sim.state import Run
 from sim.streams import Streams
 from sim.traffic import plan_flights
 from sim.units import FT, KT
@@ -117,3 +121,22 @@ def test_scale_multiplies_tempo() -> None:
     n1, n3 = planned(1), planned(3)
     assert abs(n3 - 3 * n1) < 4 * (3 * n3) ** 0.5, (n1, n3)
     assert planned(0) == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.sampled_from(["coalition", "russia"]))))
+def test_airborne_lists_the_flights_in_the_air_in_id_order(moves: list[tuple[int, str]]) -> None:
+    """Take-offs and landings in any order: `Run.airborne` is ``in_air`` sorted by id."""
+    run = Run(None, None, None, None, None)  # type: ignore[arg-type]
+    sides: dict[str, str] = {}
+    for n, side in moves:
+        fid = f"F-{n}"
+        flight = SimpleNamespace(id=fid, side=sides.setdefault(fid, side))
+        if fid in run.in_air:
+            run.touch_down(flight)  # type: ignore[arg-type]
+        else:
+            run.take_off(flight)  # type: ignore[arg-type]
+        for s in (None, "coalition", "russia"):
+            plain = [run.in_air[i] for i in sorted(run.in_air)]
+            plain = [f for f in plain if s is None or f.side == s]
+            assert run.airborne(s) == plain
