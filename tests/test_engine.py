@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import math
 from pathlib import Path
@@ -140,3 +141,19 @@ def test_airborne_lists_the_flights_in_the_air_in_id_order(moves: list[tuple[int
             plain = [run.in_air[i] for i in sorted(run.in_air)]
             plain = [f for f in plain if s is None or f.side == s]
             assert run.airborne(s) == plain
+
+
+def test_a_run_leaves_the_collector_as_it_found_it() -> None:
+    """Objects set aside from the collector during a run are handed back; a process's own
+    frozen objects stay frozen; the run is the same either way."""
+    scen = load(Path("scenarios/two-jets.toml"))
+    assert gc.get_freeze_count() == 0
+    plain = repr(simulate(scen, seed=1).encounters)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert repr(simulate(scen, seed=1).encounters) == plain
+        assert 0 < gc.get_freeze_count() <= frozen  # some may have been freed meanwhile
+    finally:
+        gc.unfreeze()
