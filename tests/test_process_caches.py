@@ -12,7 +12,7 @@ from sim.protocol import avoidance, notification, reach
 from sim.scenario import load
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHES = (reach.shared_router, avoidance.grown_area, notification._disk)
+CACHES = (reach.shared_router, avoidance.grown_area, notification._disk, notification._corridor)
 
 
 def _records(overrides: dict, seed: int) -> str:

@@ -214,8 +214,8 @@ def _strike(key: str, flights: list[Flight], spec: NotificationSpec) -> Strike:
     plan = first.plan
     times = _arrivals(first)
     if plan.mission == "cruise_missile":
-        lines = [shapely.LineString([p[:2] for p in f.plan.points]) for f in flights]
-        geom = shapely.union_all(lines).buffer(spec.missile_corridor_nm * NM)
+        tracks = tuple(np.array([p[:2] for p in f.plan.points], float).tobytes() for f in flights)
+        geom = _corridor(tracks, spec.missile_corridor_nm * NM)
         end = max(_arrivals(f)[-1] for f in flights) + spec.missile_corridor_extra_min * MIN
         area = TimedArea(f"corridor {key}", geom, float(times[0]), float(end))
         if spec.altitude_block:
@@ -244,6 +244,16 @@ def _disk(key: bytes) -> BaseGeometry:
     """
     x, y, radius = struct.unpack("3d", key)
     return shapely.Point(x, y).buffer(radius, quad_segs=16)
+
+
+@functools.lru_cache(maxsize=1024)
+def _corridor(tracks: tuple[bytes, ...], half_width_m: float) -> BaseGeometry:
+    """The corridor of a missile salvo: its tracks (the bytes of ``(n, 2)`` float arrays,
+    exact) merged and grown by ``half_width_m``; made once per process for each salvo (the
+    1,024 most recently used are kept).
+    """
+    lines = [shapely.LineString(np.frombuffer(t).reshape(-1, 2)) for t in tracks]
+    return shapely.union_all(lines).buffer(half_width_m)
 
 
 def install(run: Run, spec: NotificationSpec) -> None:
