@@ -49,7 +49,9 @@ def summarize_points(
     ``mission_cost`` figure ``x`` (of :data:`COST`): ``mean_x``, ``mean_x_ci_low``,
     ``mean_x_ci_high``.
     Under a position-error model also ``mean_expected_rate_c`` with its t-interval
-    (``..._ci_low``, ``..._ci_high``), and ``mean_collision_rate_per_fh`` with its interval.
+    (``..._ci_low``, ``..._ci_high``), and ``mean_collision_rate_per_fh`` with its interval;
+    with ``timing_draws``, ``mean_timing_expected_rate_c`` (averaged over re-timed days) and
+    ``mean_timing_collision_rate_per_fh`` likewise.
     """
     out = []
     for point in plan.points:
@@ -65,7 +67,20 @@ def summarize_points(
         row.update(_cost_summary(sub, level))
         for c in plan.categories:
             row.update(_mean_columns(sub, f"expected_rate_{c}", f"mean_expected_rate_{c}", level))
+            row.update(
+                _mean_columns(
+                    sub, f"timing_expected_rate_{c}", f"mean_timing_expected_rate_{c}", level
+                )
+            )
         row.update(_mean_columns(sub, "collision_rate_per_fh", "mean_collision_rate_per_fh", level))
+        row.update(
+            _mean_columns(
+                sub,
+                "timing_expected_collision_rate_per_fh",
+                "mean_timing_collision_rate_per_fh",
+                level,
+            )
+        )
         out.append(row)
     return pd.DataFrame(out)
 
@@ -148,7 +163,8 @@ def compare_report(
     shadowing the other), the rates over all flight hours.
     Under a position-error model each category also has ``expected``: the paired difference
     of the expected rate per 1,000 flight hours; and the report has ``collision``: the paired
-    difference of the expected collision rate per flight hour.
+    difference of the expected collision rate per flight hour. With ``timing_draws`` each
+    category also has ``expected_over_timing`` (the same, averaged over re-timed days).
     """
     a = runs[runs["point"] == 0].sort_values("replication")
     b = runs[runs["point"] == 1].sort_values("replication")
@@ -173,6 +189,9 @@ def compare_report(
         expected = _paired_column(a, b, f"expected_rate_{c}", level)
         if expected is not None:
             cats[c]["expected"] = expected
+        over_timing = _paired_column(a, b, f"timing_expected_rate_{c}", level)
+        if over_timing is not None:
+            cats[c]["expected_over_timing"] = over_timing
     collision = _paired_column(a, b, "collision_rate_per_fh", level)
     over = {}
     if all(f"rate_over_syria_{c}" in runs for c in plan.categories):
