@@ -174,6 +174,11 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
             f"\nexpected rate over timing (averaged over {draws} re-timings of the day's "
             f"sorties, each departure drawn again within its window): {rates} per 1,000 fh"
         )
+        if not summary["expected_over_timing"]["exact"]:
+            t.caption += (
+                " (not exact: with mechanisms on, the re-timed paths keep the reactions to "
+                "the timing flown; use the expected rate to compare protocols)"
+            )
     return t
 
 
