@@ -228,3 +228,22 @@ def test_thirty_default_days_give_the_nmac_rate_within_30_percent():
     rse = days.std(axis=0, ddof=1) / math.sqrt(len(days)) / days.mean(axis=0)
     assert rse[1] < 0.30
     assert rse[0] > rse[1]
+
+
+def test_compare_shows_the_rates_over_timing_only_where_they_are_exact():
+    """Paired days with no mechanism in either arm get ``expected_over_timing``; with the MOU
+    in one arm (paths that keep their reactions to the timing flown) only the plain figure.
+    """
+    import sim
+
+    day = {"duration_h": 4, "uncertainty.timing_draws": 2}
+    none = load("scenarios/mou-2015.toml", {**day, "protocol": "none"})
+    wider = none.with_overrides({"uncertainty.lateral_sd_nm": 1.0})
+    mou = load("scenarios/mou-2015.toml", day)
+    both = sim.compare(none, wider, replications=2, workers=1)
+    assert all("expected_over_timing" in c for c in both["categories"].values())
+    nmac = both["categories"]["nmac"]["expected_over_timing"]
+    assert nmac["mean_b"] >= 0 and nmac["mean_a"] >= 0
+    one = sim.compare(none, mou, replications=2, workers=1)
+    assert all("expected" in c for c in one["categories"].values())
+    assert not any("expected_over_timing" in c for c in one["categories"].values())
