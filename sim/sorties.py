@@ -20,8 +20,9 @@ def units_of(scenario: Scenario, plans: Mapping[str, float]) -> list[Unit]:
     """The sorties of a run as units that depart together.
 
     ``plans`` maps each flight id to its planned departure. Sortie ``k`` of stream ``i`` is
-    the flights whose ids start ``<prefix>-<k:03d>`` (:func:`sim.traffic.stream_prefix`); its
-    departure is the earliest of theirs (the lead's). Explicit flights keep their times.
+    the flights whose ids are ``<prefix>-<k:03d>`` or start with it and a ``-``
+    (:func:`sim.traffic.stream_prefix`); its departure is the earliest of theirs (the lead's).
+    Explicit flights keep their times.
     """
     prefixes = [
         (stream_prefix(s, i) + "-", tuple(stream_windows(s, scenario.duration_s)))
@@ -32,7 +33,7 @@ def units_of(scenario: Scenario, plans: Mapping[str, float]) -> list[Unit]:
     for fid in plans:
         for prefix, wins in prefixes:
             if fid.startswith(prefix) and wins:
-                key = fid[: len(prefix) + 3]
+                key = prefix + fid[len(prefix) :].split("-", 1)[0]
                 members.setdefault(key, []).append(fid)
                 windows[key] = wins
                 break

@@ -18,7 +18,7 @@ from sim.scenario import load
 from sim.sorties import units_of, whole_paths
 from sim.streams import Streams
 from sim.timing import Unit, expected_over_timing
-from sim.traffic import plan_flights
+from sim.traffic import plan_flights, stream_prefix
 from sim.uncertainty import ErrorModel
 from sim.units import FT, NM
 
@@ -139,6 +139,19 @@ def test_units_cover_every_sortie_and_keep_formations_together(short_day):
         if p.formation:
             assert member[p.formation] is u
     assert len(units) < len(plans)  # formations and salvos depart as one
+
+
+def test_sortie_numbers_past_999_stay_apart(short_day):
+    """Sortie 100 and sortie 1000 of a stream (a long or dense run) are different units."""
+    scenario, _ = short_day
+    prefix = stream_prefix(scenario.traffic.sorties[0], 0)
+    plans = {f"{prefix}-100": 10.0, f"{prefix}-100-2": 40.0, f"{prefix}-1000": 20.0}
+    plans[f"{prefix}-1000-e1"] = 25.0
+    units = {u.flights: u.depart_s for u in units_of(scenario, plans)}
+    assert units == {
+        (f"{prefix}-100", f"{prefix}-100-2"): 10.0,
+        (f"{prefix}-1000", f"{prefix}-1000-e1"): 20.0,
+    }
 
 
 def test_whole_paths_are_the_plans_when_nothing_changed_them(short_day, monkeypatch):
