@@ -14,7 +14,14 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.protocol.avoidance import Extent, TimedArea, crosses_during, path_crosses, schedule
+from sim.protocol.avoidance import (
+    Extent,
+    TimedArea,
+    crosses_during,
+    path_crosses,
+    schedule,
+    segments_meet,
+)
 from sim.protocol.reach import RouteArrays
 from sim.routing import Router, _clear, _tangent_pairs
 
@@ -111,3 +118,19 @@ def test_route_arrays_follow_a_route_as_it_is_flown(route, flown):
     assert arrays.lo[k].tolist() == xy.min(axis=0).tolist()
     assert arrays.hi[k].tolist() == xy.max(axis=0).tolist()
     assert arrays.offset(list(ahead)) is None  # a new route (a reroute) is not these arrays
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(coord, coord, coord, coord), min_size=1, max_size=12),
+    st.lists(st.integers(0, 11), max_size=60),
+    areas,
+)
+def test_segments_meet_asks_once_per_distinct_segment(sides, laps, area) -> None:
+    """Repeated segments (a pattern flown lap after lap, -0.0 and 0.0 kept apart) get the
+    answer Shapely gives each of them."""
+    rows = [sides[i % len(sides)] for i in laps] + sides + [(-0.0, 0.0, 0.0, -0.0)] * 3
+    ends = np.array(rows, dtype=float)
+    a, b = ends[:, :2], ends[:, 2:]
+    plain = [shapely.LineString([p, q]).intersects(area) for p, q in zip(a, b, strict=True)]
+    assert segments_meet(a, b, area).tolist() == plain

@@ -133,8 +133,33 @@ def _touching(
         hit[unsure] |= shapely.contains_xy(geometry, b[unsure, 0], b[unsure, 1])
         unsure = ~hit
     if unsure.any():
-        hit[unsure] = shapely.intersects(_segments(pts, idx[unsure]), geometry)
+        i = idx[unsure]
+        hit[unsure] = segments_meet(pts[i, :2], pts[i + 1, :2], geometry)
     return hit
+
+
+REPEATS_FROM = 16
+"""From this many segments on, repeats are looked for before asking Shapely."""
+
+
+def segments_meet(a: np.ndarray, b: np.ndarray, geometry: BaseGeometry) -> np.ndarray:
+    """Whether each segment from ``a[i]`` to ``b[i]`` (``(n, 2)``) meets ``geometry`` (Shapely).
+
+    A station pattern flies the same sides lap after lap: Shapely is asked once per distinct
+    segment (the same coordinates to the bit), and its answer goes to every repeat.
+    """
+    ends = np.ascontiguousarray(np.concatenate([a, b], axis=1), dtype=float)
+    if len(ends) >= REPEATS_FROM:
+        bits = ends.view(np.dtype((np.void, 4 * ends.itemsize))).ravel()
+        _, first, back = np.unique(bits, return_index=True, return_inverse=True)
+        if len(first) < len(ends):
+            return _ask(a[first], b[first], geometry)[back.ravel()]
+    return _ask(a, b, geometry)
+
+
+def _ask(a: np.ndarray, b: np.ndarray, geometry: BaseGeometry) -> np.ndarray:
+    """Shapely: whether each segment from ``a[i]`` to ``b[i]`` meets ``geometry``."""
+    return shapely.intersects(shapely.linestrings(np.stack([a, b], axis=1)), geometry)
 
 
 def _segments(pts: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -283,8 +308,7 @@ def _segments_meet(pts: np.ndarray, area: BaseGeometry, among: np.ndarray) -> np
     meet = _boxes_meet(pts[:-1], pts[1:], area.bounds) & among
     if meet.any():
         idx = np.flatnonzero(meet)
-        segments = shapely.linestrings(np.stack([pts[idx], pts[idx + 1]], axis=1))
-        meet[idx] = shapely.intersects(segments, area)
+        meet[idx] = segments_meet(pts[idx], pts[idx + 1], area)
     return meet
 
 
