@@ -251,3 +251,23 @@ def test_dec_2017_intercepts_line_crossers_and_leaves_chance_alone() -> None:
     assert caused and max(e.t_end_s - e.t_start_s for e in caused) >= 10 * MIN
     assert all(e.cause == "chance" for r in off for e in r.encounters)
     assert {e.cause for r in on for e in r.encounters} <= {"chance", "intercept"}
+
+
+def test_free_fighters_are_the_airborne_flights_that_are_free(monkeypatch) -> None:
+    """Every time an interceptor is looked for (a day of twice the traffic), the side's fighter
+    list gives what filtering every aircraft in the air gives."""
+    from sim.protocol.interceptions import Interceptions
+
+    fast = Interceptions._free_fighters
+    calls = []
+
+    def checked(self: Interceptions, side: str) -> list:
+        plain = [g for g in self.run.airborne(side) if self._free(g)]
+        got = fast(self, side)
+        calls.append(len(plain))
+        assert got == plain
+        return got
+
+    monkeypatch.setattr(Interceptions, "_free_fighters", checked)
+    simulate(load("scenarios/mou-2015.toml", {"traffic.scale": 2}), seed=8)
+    assert len(calls) > 100 and sum(1 for n in calls if n) > 50

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import simpy
@@ -49,6 +49,10 @@ class Interceptions:
     alerts: list[tuple[AlertSpec, simpy.Resource, tuple[float, float]]]
     count: int = 0
     launched: int = 0
+    _fighter_list: dict[str, list[Flight]] = field(default_factory=dict, repr=False)
+    """The flights of each side whose plan makes them fighters, in id order."""
+    _listed: int = field(default=0, repr=False)
+    """How many flights of the run ``_fighter_list`` was made from."""
 
     def trigger(self, trig: TriggerSpec, target: Flight, protected: Flight | None = None) -> None:
         """An aircraft of the other side set ``trig`` off now: maybe order an intercept."""
@@ -84,17 +88,32 @@ class Interceptions:
     # -- choosing the interceptor ------------------------------------------------------------
 
     def _free(self, f: Flight) -> bool:
-        return (
-            f.airborne
-            and f.pilot is None
-            and f.plan.kind == "fixed_wing"
-            and (f.plan.mission in self.spec.fighters or f.plan.type in self.spec.fighter_types)
+        return f.airborne and f.pilot is None and self._fighter(f)
+
+    def _fighter(self, f: Flight) -> bool:
+        """Whether the flight's plan makes it a fighter (free or not)."""
+        plan = f.plan
+        return plan.kind == "fixed_wing" and (
+            plan.mission in self.spec.fighters or plan.type in self.spec.fighter_types
         )
+
+    def _free_fighters(self, side: str) -> list[Flight]:
+        """The free fighters of ``side`` now, in id order (``run.airborne(side)`` that are
+        `_free`), looking only at the side's fighters.
+        """
+        flights = self.run.flights
+        if len(flights) != self._listed:  # flights are only ever added (alert launches)
+            self._fighter_list = {}
+            for fid in sorted(flights):
+                if self._fighter(f := flights[fid]):
+                    self._fighter_list.setdefault(f.side, []).append(f)
+            self._listed = len(flights)
+        return [g for g in self._fighter_list.get(side, ()) if self._free(g)]
 
     def _unit(self, f: Flight) -> list[Flight]:
         """The flight and its free formation mates, lead first."""
         unit = f.unit
-        mates = [g for g in self.run.airborne(f.side) if g.unit == unit and self._free(g)]
+        mates = [g for g in self._free_fighters(f.side) if g.unit == unit]
         return sorted(mates, key=lambda g: (g.id != unit, g.id))
 
     def _fighters(
@@ -105,13 +124,15 @@ class Interceptions:
         if protected is not None and protected.plan.formation:
             escorts = [
                 g
-                for g in self.run.airborne(side)
-                if g.unit == protected.unit and g.plan.mission == "escort" and self._free(g)
+                for g in self._free_fighters(side)
+                if g.unit == protected.unit and g.plan.mission == "escort"
             ]
             if escorts:
                 return sorted(escorts, key=lambda g: g.id), "escort", _dist(escorts[0], here)
         best, best_d = None, self.spec.max_vector_nm * NM
-        for g in self.run.airborne(side):
+        # a flight that is not free is at no distance (inf): only with no limit may it win
+        looked = self._free_fighters(side) if best_d < math.inf else self.run.airborne(side)
+        for g in looked:
             d = _dist(g, here) if self._free(g) else math.inf
             if d <= best_d:
                 best, best_d = g, d
