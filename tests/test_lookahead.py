@@ -106,11 +106,12 @@ def test_candidates_keep_every_aircraft_a_rule_can_reach(data, all_roles: bool) 
         Rule("near", 5556.0, 900.0, 180.0, 600.0, _no_act, roles=protected if all_roles else None)
     )
     watch.add(Rule("far", 37040.0, 1e6, 0.0, 600.0, _no_act, roles=protected))
-    watch.boxes, watch.side = boxes.T.copy(), side
+    x0, y0, x1, y1, end = boxes.T
+    watch.boxes = np.vstack([x0, y0, -x1, -y1, end])
+    watch.tops, watch.side = np.vstack([x1, y1, -x0, -y0]), side
     watch.roles = np.stack([np.ones((n, 2), bool), role], axis=1)
     watch.listed, watch.live = np.ones(n, dtype=bool), np.arange(n)
     watch.codes = np.array([watch._code(row) for row in range(n)])
-    watch.box_of = {row: tuple(boxes[row].tolist()) for row in range(n)}
     now = 100.0
     for row in range(n):
         got = watch._candidates(row, now).tolist()

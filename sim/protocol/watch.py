@@ -92,8 +92,11 @@ class Watch:
 
     ``paths[i]`` holds up to ``max_legs`` rows (``t0, t1, x, y, z, vx, vy, vz``) of the
     current leg and next legs of ``flights[i]`` as they were when its current leg began;
-    unused rows have ``t1 = -inf``. ``boxes[:, i]`` is the horizontal box of that path and its
-    end time (``x_min, y_min, x_max, y_max, t_end``).
+    unused rows have ``t1 = -inf``. ``boxes[:, i]`` is the horizontal box of that path and
+    its end time, its maxima negated (``x_min, y_min, -x_max, -y_max, t_end``), and
+    ``tops[:, i]`` the same box the other way round (``x_max, y_max, -x_min, -y_min``): two
+    boxes ``i`` and ``j`` are at most ``r`` apart when ``boxes[:4, j] <= tops[:, i] + r``
+    holds throughout.
     """
 
     run: Run
@@ -108,6 +111,7 @@ class Watch:
     rows: dict[str, int] = field(default_factory=dict)
     paths: np.ndarray = field(default_factory=lambda: np.zeros((0, 1, 8)))
     boxes: np.ndarray = field(default_factory=lambda: np.zeros((5, 0)))
+    tops: np.ndarray = field(default_factory=lambda: np.zeros((4, 0)))
     side: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     sides: dict[str, int] = field(default_factory=dict)
     versions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -116,8 +120,9 @@ class Watch:
     """Per row, whether its path may still be ahead (its box ends after the last look)."""
     live: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """The listed rows, ascending: the only ones a new look compares with."""
-    box_of: dict[int, tuple[float, float, float, float, float]] = field(default_factory=dict)
-    """Per row, its box (as ``boxes``) as plain floats."""
+    reach_of: dict[int, np.ndarray] = field(default_factory=dict)
+    """Per code, the reaches from an aircraft of that code to each live row (kept
+    until the live rows or the codes change)."""
     kinds: dict[tuple[int, tuple[bool, ...]], int] = field(default_factory=dict)
     """A code per side and roles (per rule, whether the aircraft plays each of its roles)."""
     codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -194,6 +199,7 @@ class Watch:
                 empty[:, :, :2] = -np.inf
                 self.paths = np.concatenate([self.paths, empty])
                 self.boxes = np.hstack([self.boxes, np.full((5, grow), np.nan)])
+                self.tops = np.hstack([self.tops, np.full((4, grow), np.nan)])
                 self.codes = np.concatenate([self.codes, np.zeros(grow, dtype=np.int64)])
                 self.side = np.concatenate([self.side, np.zeros(grow, dtype=np.int8)])
                 self.versions = np.concatenate([self.versions, np.zeros(grow, dtype=np.int64)])
@@ -211,8 +217,9 @@ class Watch:
         path = self.paths[row]
         path[:k] = legs
         path[k:, :2] = -np.inf
-        self.boxes[:, row] = box
-        self.box_of[row] = box
+        x0, y0, x1, y1, end = box
+        self.boxes[:, row] = (x0, y0, -x1, -y1, end)
+        self.tops[:, row] = (x1, y1, -x0, -y0)
         self.versions[row] = f.version
         return row
 
@@ -272,17 +279,20 @@ class Watch:
         if not self.listed[row]:
             self.listed[row] = True
             self.live = np.flatnonzero(self.listed)
+            self.reach_of.clear()
         live = self.live
-        x0, y0, x1, y1, end = self.boxes[:, live]
-        ahead = end > now
+        boxes = self.boxes[:, live]
+        ahead = boxes[4] > now
         if not ahead.all():
             self.listed[live[~ahead]] = False
             self.live = live = live[ahead]
-            x0, y0, x1, y1 = self.boxes[:4, live]
-        box_x0, box_y0, box_x1, box_y1, _ = self.box_of[row]
-        r = self.reaches[self.codes[row]][self.codes[live]]
-        keep = (x0 <= box_x1 + r) & (y0 <= box_y1 + r) & (x1 >= box_x0 - r) & (y1 >= box_y0 - r)
-        return live[keep]
+            boxes = boxes[:, ahead]
+            self.reach_of.clear()
+        code = int(self.codes[row])
+        r = self.reach_of.get(code)
+        if r is None:
+            r = self.reach_of[code] = self.reaches[code][self.codes[live]]
+        return live[(boxes[:4] <= self.tops[:, row, None] + r).all(axis=0)]
 
     def _code(self, row: int) -> int:
         """The code of the row's side and roles, adding it (and its reaches) if it is new."""
@@ -295,6 +305,7 @@ class Watch:
                 [[pair_reach(radii, a, b, self.reach) for b in self.kinds] for a in self.kinds]
             )
             self.watched = np.array([[pair_rules(a, b) for b in self.kinds] for a in self.kinds])
+            self.reach_of.clear()
         return code
 
     def _predict(
