@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from sim.encounters import LegArrays, closest_approach
 from sim.encounters.closed_form import solve_arrays
-from sim.protocol.lookahead import close_pairs, stays
+from sim.protocol.lookahead import FEW, close_pairs, stays
 from sim.protocol.watch import Rule, Watch
 
 
@@ -32,7 +32,7 @@ def _legs(draw: st.DrawFn, n: int) -> np.ndarray:
 
 @st.composite
 def leg_pairs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
-    n = draw(st.integers(1, 12))
+    n = draw(st.integers(1, 2 * FEW))  # pair by pair in plain floats, and as arrays
     return _legs(draw, n), _legs(draw, n)
 
 
@@ -50,6 +50,22 @@ def test_stays_are_the_closed_form_solution_bit_for_bit(legs: tuple[np.ndarray, 
         t_out = te[p] if hi[p, k] >= te[p] - ts[p] else ts[p] + hi[p, k]
         assert t_in.tobytes() == sol.t_in_s[p, k].tobytes()
         assert t_out.tobytes() == sol.t_out_s[p, k].tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(leg_pairs(), st.randoms(use_true_random=False))
+def test_stays_solve_every_needed_cylinder_as_without_need(legs, rnd) -> None:
+    a, t = legs
+    radius = np.array([9260.0, 5556.0, 18520.0, 1852.0])
+    half = np.array([609.6, 914.4000000000001, 1e6, 304.8])
+    need = np.array([[rnd.random() < 0.4 for _ in radius] for _ in a]).reshape(len(a), 4)
+    full = stays(a, t, radius, half)
+    some = stays(a, t, radius, half, need)
+    assert some[3].tobytes() == full[3].tobytes() and some[4].tobytes() == full[4].tobytes()
+    assert np.array_equal(some[0][need], full[0][need])
+    for k in (1, 2):
+        inside = full[0] & need
+        assert some[k][inside].tobytes() == full[k][inside].tobytes()
 
 
 @settings(max_examples=100, deadline=None)

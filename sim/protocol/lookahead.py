@@ -19,7 +19,7 @@ from sim.encounters.closed_form import STILL_MPS, cylinder_intervals
 
 __all__ = ["close_pairs", "pair_reach", "pair_rules", "stays"]
 
-FEW = 6
+FEW = 12
 """Up to this many pairs are solved one by one in plain floats (cheaper than array calls)."""
 
 
@@ -61,7 +61,11 @@ def close_pairs(
 
 
 def stays(
-    a: np.ndarray, t: np.ndarray, radius: np.ndarray, half: np.ndarray
+    a: np.ndarray,
+    t: np.ndarray,
+    radius: np.ndarray,
+    half: np.ndarray,
+    need: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Whether each pair of legs (rows of ``a`` and ``t``) is inside each cylinder (radius and
     half-height, last axis) at some instant of their common window, and what the stay's ends
@@ -71,10 +75,12 @@ def stays(
     ``hi`` (the stay's bounds from the window's start, unclipped) and the window's start and
     end (per pair): the stay runs from ``start`` when ``lo <= 0`` (else ``start + lo``) to
     ``end`` when ``hi >= end - start`` (else ``start + hi``), exactly the ``t_in_s`` and
-    ``t_out_s`` of :func:`~sim.encounters.closed_form.solve_arrays`.
+    ``t_out_s`` of :func:`~sim.encounters.closed_form.solve_arrays`. With ``need`` (pairs x
+    cylinders), only the entries it marks are sure to be solved: the others may read as never
+    inside.
     """
     if len(a) <= FEW:
-        return _stays_few(a, t, radius, half)
+        return _stays_few(a, t, radius, half, need)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ts = np.maximum(a[:, 0], t[:, 0])
         te = np.minimum(a[:, 1], t[:, 1])
@@ -90,14 +96,20 @@ def stays(
 
 
 def _stays_few(
-    a: np.ndarray, t: np.ndarray, radius: np.ndarray, half: np.ndarray
+    a: np.ndarray,
+    t: np.ndarray,
+    radius: np.ndarray,
+    half: np.ndarray,
+    need: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`stays` pair by pair in plain floats: the same operations on the same doubles
-    (``sim.encounters.closed_form.cylinder_intervals``, one pair and cylinder at a time).
+    (``sim.encounters.closed_form.cylinder_intervals``, one pair and cylinder at a time),
+    skipping the cylinders ``need`` leaves out.
     """
     cylinders = list(zip(radius.tolist(), half.tolist(), strict=True))
+    wanted = [[True] * len(cylinders)] * len(a) if need is None else need.tolist()
     inside, lows, highs, starts, ends = [], [], [], [], []
-    for ra, rt in zip(a.tolist(), t.tolist(), strict=True):
+    for ra, rt, want in zip(a.tolist(), t.tolist(), wanted, strict=True):
         ts, te = max(ra[0], rt[0]), min(ra[1], rt[1])
         span = te - ts
         px = ra[2] + ra[5] * (ts - ra[0]) - (rt[2] + rt[5] * (ts - rt[0]))
@@ -111,7 +123,12 @@ def _stays_few(
         d_line = abs(px * vy - py * vx) / speed if moving else float(np.hypot(px, py))
         climbing = abs(vz) > STILL_MPS
         row_in, row_lo, row_hi = [], [], []
-        for r, h in cylinders:
+        for (r, h), wanted_k in zip(cylinders, want, strict=True):
+            if not wanted_k:
+                row_in.append(False)
+                row_lo.append(math.inf)
+                row_hi.append(-math.inf)
+                continue
             if d_line < r:
                 half_w = math.sqrt((r - d_line) * (r + d_line)) / speed
                 lo_h, hi_h = (t_min - half_w, t_min + half_w) if moving else (-math.inf, math.inf)

@@ -154,6 +154,8 @@ class Watch:
     aware: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     floors: list[int] = field(default_factory=list)
     """Per rule, the index of its allowance floor cylinder (-1: no allowance)."""
+    floored: list[int] = field(default_factory=list)
+    """The rules with an allowance, in the order of their floor cylinders."""
     cylinders: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
     """Radii and half-heights of the rules' cylinders, then of their allowance floors."""
 
@@ -168,6 +170,7 @@ class Watch:
         floored = [r for r in self.rules if r.allowance_s > 0]
         ranks = itertools.count()
         self.floors = [next(ranks) if r.allowance_s > 0 else -1 for r in self.rules]
+        self.floored = [k for k, r in enumerate(self.rules) if r.allowance_s > 0]
         self.cylinders = (
             np.concatenate([self.radii, [r.allowance_floor_m for r in floored]]),
             np.concatenate(
@@ -325,10 +328,12 @@ class Watch:
         """
         rules = self.rules
         floors = self.floors
-        inside, lo, hi, ts, te = stays(a, t, *self.cylinders)
         n_rules = len(rules)
         current = a_first & (kb == 0)
-        watched = inside[:, :n_rules] & (self.aware[None, :] | current[:, None]) & fits
+        wanted = fits & (self.aware[None, :] | current[:, None])
+        need = np.concatenate([wanted, wanted[:, self.floored]], axis=1)
+        inside, lo, hi, ts, te = stays(a, t, *self.cylinders, need)
+        watched = inside[:, :n_rules] & wanted
         pair, rule_k = np.nonzero(watched)
         if len(pair) == 0:
             return
