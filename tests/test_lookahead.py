@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from sim.encounters import LegArrays, closest_approach
 from sim.encounters.closed_form import solve_arrays
-from sim.protocol.lookahead import FEW, close_pairs, stays
+from sim.protocol.lookahead import FEW, close_pairs, pair_reach, pair_rules, stays
 from sim.protocol.watch import Rule, Watch
 
 
@@ -69,15 +69,15 @@ def test_stays_solve_every_needed_cylinder_as_without_need(legs, rnd) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(leg_pairs())
-def test_close_pairs_are_the_closest_approach_over_common_windows(legs):
+@given(leg_pairs(), st.sampled_from([-np.inf, 0.0, 1000.0, 3000.0]))
+def test_close_pairs_are_the_closest_approach_over_common_windows(legs, after: float):
     mine, theirs = legs
-    ia, jt, d, dz = close_pairs(mine, theirs)
+    ia, jt, d, dz = close_pairs(mine, theirs, after)
     expected = [
         (i, j)
         for i in range(len(mine))
         for j in range(len(theirs))
-        if max(mine[i, 0], theirs[j, 0]) <= min(mine[i, 1], theirs[j, 1])
+        if max(mine[i, 0], theirs[j, 0]) <= min(mine[i, 1], theirs[j, 1]) and theirs[j, 1] > after
     ]
     assert list(zip(ia.tolist(), jt.tolist(), strict=True)) == expected
     for n, (i, j) in enumerate(expected):
@@ -130,7 +130,9 @@ def test_candidates_keep_every_aircraft_a_rule_can_reach(data, all_roles: bool) 
     watch.codes = np.array([watch._code(row) for row in range(n)])
     now = 100.0
     for row in range(n):
-        got = watch._candidates(row, now).tolist()
+        rows, reach = watch._candidates(row, now)
+        got = rows.tolist()
+        assert reach.tolist() == [watch.reaches[watch.codes[row], watch.codes[j]] for j in got]
         assert got == sorted(got)
         box = boxes[row]
         gap = np.maximum(
@@ -144,3 +146,25 @@ def test_candidates_keep_every_aircraft_a_rule_can_reach(data, all_roles: bool) 
         within = (gap[:, None] < watch.radii[None, :]) & match
         reachable = np.flatnonzero(other & within.any(axis=1)).tolist()
         assert set(reachable) <= set(got) <= set(widest)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(1.0, 1e5), st.booleans()), min_size=1, max_size=4),
+    st.data(),
+)
+def test_pair_reach_covers_every_rule_that_watches_the_pair(rules, data) -> None:
+    n = len(rules)
+    roles = st.lists(st.booleans(), min_size=2 * n, max_size=2 * n).map(tuple)
+    a = (data.draw(st.integers(1, 2)), data.draw(roles))
+    b = (data.draw(st.integers(1, 2)), data.draw(roles))
+    # a rule without roles plays both with everyone (as Watch.role_of says)
+    a = (a[0], tuple(v or not rules[k // 2][1] for k, v in enumerate(a[1])))
+    b = (b[0], tuple(v or not rules[k // 2][1] for k, v in enumerate(b[1])))
+    widest = max(radius for radius, _ in rules)
+    reach = pair_reach([(radius + 1.0, roled) for radius, roled in rules], a, b, widest)
+    watching = [radius for (radius, _), w in zip(rules, pair_rules(a, b), strict=True) if w]
+    if a[0] == b[0] or not watching:
+        assert reach == -np.inf
+    else:
+        assert all(radius <= reach for radius in watching)

@@ -247,33 +247,33 @@ class Watch:
             return  # the next leg of a plan already looked along far enough: nothing new
         row = self.update(f)
         now = self.run.env.now
-        others = self._candidates(row, now)
+        others, reach = self._candidates(row, now)
         if len(others) == 0:
             return
         mine = self.paths[row]
         mine = mine[mine[:, 1] > now]
         theirs = self.paths[others].reshape(-1, 8)
-        alive = np.flatnonzero(theirs[:, 1] > now)
-        ia, jt, d, dz = close_pairs(mine, theirs[alive])
-        if len(ia) == 0:
+        ia, jt, d, dz = close_pairs(mine, theirs, now)
+        ib = jt // self.max_legs
+        # a rule can concern a pair only within the pair's reach and the tallest cylinder
+        close = np.flatnonzero((d < reach[ib]) & (dz < self.height))
+        if len(close) == 0:
             return
+        ia, jt, ib, d, dz = ia[close], jt[close], ib[close], d[close], dz[close]
         # per rule: within its radius and height, and (with roles) a pair it watches
         fits = (d[:, None] < self.radii) & (dz[:, None] < self.heights)
-        flat = alive[jt]
-        ib = flat // self.max_legs
         if self.with_roles:
             fits &= self.watched[self.codes[row]][self.codes[others[ib]]]
-        near = np.flatnonzero(fits.any(axis=1))
-        if len(near) == 0:
+        if not fits.any():
             return
-        kb = flat[near] % self.max_legs
-        a, t = mine[ia[near]], theirs[flat[near]]
+        a, t = mine[ia], theirs[jt]
         a_first = a[:, 0] == f.leg.t0_s
-        self._predict(f, others, ib[near], kb, a, t, a_first, fits[near], now)
+        self._predict(f, others, ib, jt % self.max_legs, a, t, a_first, fits, now)
 
-    def _candidates(self, row: int, now: float) -> np.ndarray:
+    def _candidates(self, row: int, now: float) -> tuple[np.ndarray, np.ndarray]:
         """The rows (ascending) of the other sides' aircraft whose paths ahead can come within
-        the radius of a rule that watches them and ``row``'s aircraft.
+        the radius of a rule that watches them and ``row``'s aircraft, and for each how near
+        (its reach from ``row``'s aircraft: see :func:`~sim.protocol.lookahead.pair_reach`).
 
         Only listed rows are looked at: a path whose box ends before now is dropped from the
         list (it stays out until its flight looks ahead again). With roles, a pair no rule
@@ -295,7 +295,8 @@ class Watch:
         r = self.reach_of.get(code)
         if r is None:
             r = self.reach_of[code] = self.reaches[code][self.codes[live]]
-        return live[(boxes[:4] <= self.tops[:, row, None] + r).all(axis=0)]
+        keep = (boxes[:4] <= self.tops[:, row, None] + r).all(axis=0)
+        return live[keep], r[keep]
 
     def _code(self, row: int) -> int:
         """The code of the row's side and roles, adding it (and its reaches) if it is new."""
