@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from sim.encounters import LegArrays, closest_approach
 from sim.encounters.closed_form import solve_arrays
-from sim.protocol.lookahead import FEW, close_pairs, pair_reach, pair_rules, stays
+from sim.protocol.lookahead import (
+    FEW,
+    close_pairs,
+    merged_stays,
+    pair_reach,
+    pair_rules,
+    stays,
+)
 from sim.protocol.watch import Rule, Watch
 
 
@@ -50,6 +57,34 @@ def test_stays_are_the_closed_form_solution_bit_for_bit(legs: tuple[np.ndarray, 
         t_out = te[p] if hi[p, k] >= te[p] - ts[p] else ts[p] + hi[p, k]
         assert t_in.tobytes() == sol.t_in_s[p, k].tobytes()
         assert t_out.tobytes() == sol.t_out_s[p, k].tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(leg_pairs(), st.randoms(use_true_random=False))
+def test_merged_stays_are_the_earliest_entry_and_latest_exit_per_rule_and_aircraft(legs, rnd):
+    a, t = legs
+    n = len(a)
+    radius = np.array([9260.0, 5556.0, 18520.0, 37040.0, 1852.0])
+    half = np.array([609.6, 914.4000000000001, 1e6, 1e6, 304.8])
+    floors = [-1, 0, -1, -1]
+    others = np.array([rnd.randrange(3) for _ in range(n)], dtype=np.int64)
+    wanted = np.array([[rnd.random() < 0.7 for _ in floors] for _ in range(n)]).reshape(n, 4)
+    sol = solve_arrays(LegArrays.from_matrix(a), LegArrays.from_matrix(t), radius, half, 0)
+    expected: dict[tuple[int, int], list] = {}
+    for p in range(n):
+        for k in range(4):
+            if not (wanted[p, k] and sol.inside[p, k]):
+                continue
+            t_in, t_out = float(sol.t_in_s[p, k]), float(sol.t_out_s[p, k])
+            breach = floors[k] >= 0 and bool(sol.inside[p, 4 + floors[k]])
+            old = expected.setdefault((k, int(others[p])), [t_in, t_out, breach])
+            old[:] = [min(old[0], t_in), max(old[1], t_out), old[2] or breach]
+    got = merged_stays(a, t, others, wanted, (radius, half), floors)
+    assert got == expected
+    assert all(
+        v[0].hex() == w[0].hex() and v[1].hex() == w[1].hex()
+        for v, w in zip(got.values(), [expected[k] for k in got], strict=True)
+    )
 
 
 @settings(max_examples=100, deadline=None)

@@ -29,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from sim import aircraft
 from sim.protocol.ahead import path_and_box
-from sim.protocol.lookahead import close_pairs, pair_reach, pair_rules, stays
+from sim.protocol.lookahead import close_pairs, merged_stays, pair_reach, pair_rules
 from sim.units import MIN
 
 if TYPE_CHECKING:
@@ -154,8 +154,6 @@ class Watch:
     aware: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     floors: list[int] = field(default_factory=list)
     """Per rule, the index of its allowance floor cylinder (-1: no allowance)."""
-    floored: list[int] = field(default_factory=list)
-    """The rules with an allowance, in the order of their floor cylinders."""
     cylinders: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
     """Radii and half-heights of the rules' cylinders, then of their allowance floors."""
 
@@ -170,7 +168,6 @@ class Watch:
         floored = [r for r in self.rules if r.allowance_s > 0]
         ranks = itertools.count()
         self.floors = [next(ranks) if r.allowance_s > 0 else -1 for r in self.rules]
-        self.floored = [k for k, r in enumerate(self.rules) if r.allowance_s > 0]
         self.cylinders = (
             np.concatenate([self.radii, [r.allowance_floor_m for r in floored]]),
             np.concatenate(
@@ -266,9 +263,7 @@ class Watch:
             fits &= self.watched[self.codes[row]][self.codes[others[ib]]]
         if not fits.any():
             return
-        a, t = mine[ia], theirs[jt]
-        a_first = a[:, 0] == f.leg.t0_s
-        self._predict(f, others, ib, jt % self.max_legs, a, t, a_first, fits, now)
+        self._predict(f, others, ib, jt % self.max_legs, mine[ia], theirs[jt], fits, now)
 
     def _candidates(self, row: int, now: float) -> tuple[np.ndarray, np.ndarray]:
         """The rows (ascending) of the other sides' aircraft whose paths ahead can come within
@@ -320,49 +315,20 @@ class Watch:
         kb: np.ndarray,
         a: np.ndarray,
         t: np.ndarray,
-        a_first: np.ndarray,
         fits: np.ndarray,
         now: float,
     ) -> None:
         """Solve the leg pairs for every rule's cylinder; schedule a check per rule and pair
-        (``fits``: per pair and rule, whether the rule may concern the pair at all).
+        (``fits``: per pair and rule, whether the rule may concern the pair at all; a rule
+        that does not look along the plans watches only pairs of current legs).
         """
         rules = self.rules
-        floors = self.floors
-        n_rules = len(rules)
-        current = a_first & (kb == 0)
-        wanted = fits & (self.aware[None, :] | current[:, None])
-        need = np.concatenate([wanted, wanted[:, self.floored]], axis=1)
-        inside, lo, hi, ts, te = stays(a, t, *self.cylinders, need)
-        watched = inside[:, :n_rules] & wanted
-        pair, rule_k = np.nonzero(watched)
-        if len(pair) == 0:
-            return
-        # earliest entry, latest exit and a floor breach per (rule, other aircraft)
-        found: dict[tuple[int, int], list] = {}
-        span = te - ts
-        for p, k, j, s0, s1, w, l_, h_ in zip(
-            pair.tolist(),
-            rule_k.tolist(),
-            ib[pair].tolist(),
-            ts[pair].tolist(),
-            te[pair].tolist(),
-            span[pair].tolist(),
-            lo[pair, rule_k].tolist(),
-            hi[pair, rule_k].tolist(),
-            strict=True,
-        ):
-            t_in = s0 if l_ <= 0 else s0 + l_
-            t_out = s1 if h_ >= w else s0 + h_
-            floor = floors[k]
-            breach = floor >= 0 and bool(inside[p, n_rules + floor])
-            old = found.get((k, j))
-            if old is None:
-                found[(k, j)] = [t_in, t_out, breach]
-            else:
-                old[0] = min(old[0], t_in)
-                old[1] = max(old[1], t_out)
-                old[2] = old[2] or breach
+        wanted = fits
+        if not self.all_aware:
+            assert f.leg is not None
+            current = (a[:, 0] == f.leg.t0_s) & (kb == 0)
+            wanted = fits & (self.aware[None, :] | current[:, None])
+        found = merged_stays(a, t, ib, wanted, self.cylinders, self.floors)
         my_end = self.boxes[4, self.rows[f.id]]
         for (k, j), (tin, tout, near) in sorted(found.items()):
             rule = rules[k]
