@@ -25,10 +25,10 @@ FEW = 12
 
 
 def close_pairs(
-    mine: np.ndarray, theirs: np.ndarray, after: float = -math.inf
+    mine: np.ndarray, theirs: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The pairs of a leg of ``mine`` and a leg of ``theirs`` (one ending after ``after``)
-    flown at the same time, and how close each pair comes over its common window.
+    """The pairs of a leg of ``mine`` and a leg of ``theirs`` flown at the same time, and how
+    close each pair comes over its common window.
 
     Returns the indices into ``mine`` and ``theirs`` of each pair (row-major order), its least
     horizontal separation and its least vertical separation (0 when the altitudes cross).
@@ -43,7 +43,7 @@ def close_pairs(
     """
     t_lo = np.maximum(mine[:, None, 0], theirs[None, :, 0])
     t_hi = np.minimum(mine[:, None, 1], theirs[None, :, 1])
-    ia, jt = np.nonzero((t_lo <= t_hi) & (theirs[None, :, 1] > after))
+    ia, jt = np.nonzero(t_lo <= t_hi)
     if len(ia) == 0:
         empty = np.zeros(0)
         return ia, jt, empty, empty

@@ -250,20 +250,24 @@ class Watch:
         mine = self.paths[row]
         mine = mine[mine[:, 1] > now]
         theirs = self.paths[others].reshape(-1, 8)
-        ia, jt, d, dz = close_pairs(mine, theirs, now)
-        ib = jt // self.max_legs
+        alive = np.flatnonzero(theirs[:, 1] > now)
+        theirs = theirs[alive]
+        ia, jt, d, dz = close_pairs(mine, theirs)
+        flat = alive[jt]
+        ib = flat // self.max_legs
         # a rule can concern a pair only within the pair's reach and the tallest cylinder
         close = np.flatnonzero((d < reach[ib]) & (dz < self.height))
         if len(close) == 0:
             return
-        ia, jt, ib, d, dz = ia[close], jt[close], ib[close], d[close], dz[close]
+        ia, jt, flat, ib = ia[close], jt[close], flat[close], ib[close]
+        d, dz = d[close], dz[close]
         # per rule: within its radius and height, and (with roles) a pair it watches
         fits = (d[:, None] < self.radii) & (dz[:, None] < self.heights)
         if self.with_roles:
             fits &= self.watched[self.codes[row]][self.codes[others[ib]]]
         if not fits.any():
             return
-        self._predict(f, others, ib, jt % self.max_legs, mine[ia], theirs[jt], fits, now)
+        self._predict(f, others, ib, flat % self.max_legs, mine[ia], theirs[jt], fits, now)
 
     def _candidates(self, row: int, now: float) -> tuple[np.ndarray, np.ndarray]:
         """The rows (ascending) of the other sides' aircraft whose paths ahead can come within
