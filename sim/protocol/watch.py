@@ -114,8 +114,12 @@ class Watch:
     tops: np.ndarray = field(default_factory=lambda: np.zeros((4, 0)))
     side: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     sides: dict[str, int] = field(default_factory=dict)
-    versions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    versions: list[int] = field(default_factory=list)
     """The plan version each stored path was made from."""
+    ends: list[float] = field(default_factory=list)
+    """When each stored path ends (as ``boxes[4]``)."""
+    counts: list[int] = field(default_factory=list)
+    """How many rows of each stored path are in use."""
     listed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     """Per row, whether its path may still be ahead (its box ends after the last look)."""
     live: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -193,6 +197,9 @@ class Watch:
         if row is None:
             row = self.rows[f.id] = len(self.flights)
             self.flights.append(f)
+            self.versions.append(f.version)
+            self.ends.append(-math.inf)
+            self.counts.append(self.max_legs)
             if row >= len(self.paths):
                 grow = max(64, len(self.paths))
                 empty = np.zeros((grow, self.max_legs, 8))
@@ -202,7 +209,6 @@ class Watch:
                 self.tops = np.hstack([self.tops, np.full((4, grow), np.nan)])
                 self.codes = np.concatenate([self.codes, np.zeros(grow, dtype=np.int64)])
                 self.side = np.concatenate([self.side, np.zeros(grow, dtype=np.int8)])
-                self.versions = np.concatenate([self.versions, np.zeros(grow, dtype=np.int64)])
                 self.listed = np.concatenate([self.listed, np.zeros(grow, dtype=bool)])
                 more = np.zeros((grow, len(self.rules), 2), dtype=bool)
                 self.roles = np.concatenate([self.roles.reshape(-1, len(self.rules), 2), more])
@@ -216,11 +222,14 @@ class Watch:
         k = len(legs)
         path = self.paths[row]
         path[:k] = legs
-        path[k:, :2] = -np.inf
+        if k < self.counts[row]:
+            path[k : self.counts[row], :2] = -np.inf
+        self.counts[row] = k
         x0, y0, x1, y1, end = box
         self.boxes[:, row] = (x0, y0, -x1, -y1, end)
         self.tops[:, row] = (x1, y1, -x0, -y0)
         self.versions[row] = f.version
+        self.ends[row] = end
         return row
 
     def on_leg(self, f: Flight) -> None:
@@ -239,7 +248,7 @@ class Watch:
             self.all_aware
             and row is not None
             and self.versions[row] == f.version
-            and self.boxes[4, row] >= f.leg.t1_s + self.horizon_s
+            and self.ends[row] >= f.leg.t1_s + self.horizon_s
         ):
             return  # the next leg of a plan already looked along far enough: nothing new
         row = self.update(f)
@@ -333,12 +342,13 @@ class Watch:
             current = (a[:, 0] == f.leg.t0_s) & (kb == 0)
             wanted = fits & (self.aware[None, :] | current[:, None])
         found = merged_stays(a, t, ib, wanted, self.cylinders, self.floors)
-        my_end = self.boxes[4, self.rows[f.id]]
+        my_end = self.ends[self.rows[f.id]]
         for (k, j), (tin, tout, near) in sorted(found.items()):
             rule = rules[k]
-            g = self.flights[int(others[j])]
+            o = int(others[j])
+            g = self.flights[o]
             brief = rule.allowance_s > 0 and not near and tout - tin <= rule.allowance_s
-            if brief and tout < min(my_end, self.boxes[4, int(others[j])]):
+            if brief and tout < min(my_end, self.ends[o]):
                 continue  # closer only briefly (and the stay ends within both looks): allowed
             self._schedule(rule, f, g, tin, tout, now)
 
@@ -349,7 +359,7 @@ class Watch:
         first, second = sorted((a.id, b.id))
         key = (rule.name, first, second)
         self.stays[key] = t_out
-        versions = (int(self.versions[self.rows[a.id]]), int(self.versions[self.rows[b.id]]))
+        versions = (self.versions[self.rows[a.id]], self.versions[self.rows[b.id]])
         vkey = versions if a.id == first else versions[::-1]
         old = self.pending.get(key)
         if old is not None and old[1:] == vkey and old[0] <= at:
