@@ -20,7 +20,7 @@ from sim.encounters.closed_form import STILL_MPS, cylinder_intervals
 
 __all__ = ["close_pairs", "merged_stays", "pair_reach", "pair_rules", "stays"]
 
-FEW = 12
+FEW = 20
 """Up to this many pairs are solved one by one in plain floats (cheaper than array calls)."""
 
 
