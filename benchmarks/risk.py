@@ -1,6 +1,6 @@
 """Expected NMACs on the default day: what they cost per run and how much variance they save.
 
-Run: python benchmarks/risk.py [--days 100] [--compare-days 30] [--repeat 5]
+Run: python benchmarks/risk.py [--days 100] [--compare-days 30] [--repeat 5] [--timing-draws 40]
 
 1. Cost: the default day (seed 1) under `none` and under `mou-2015`, simulated with the default
    error model and with every sd set to 0 (no expected counts); the median times, the time of
@@ -8,7 +8,9 @@ Run: python benchmarks/risk.py [--days 100] [--compare-days 30] [--repeat 5]
 2. Variance reduction under `--set protocol=none` over ``--days`` seeds: the mean and standard
    deviation of the daily expected NMACs, the relative standard error of the NMAC rate from
    30 days, and the days needed for a +-20 % 95 % interval on the NMAC rate by the estimator
-   (``(1.96 cv / 0.2)^2``) and by counting NMACs (Poisson: ``(1.96 / 0.2)^2 / mean per day``).
+   (``(1.96 cv / 0.2)^2``) and by counting NMACs (Poisson: ``(1.96 / 0.2)^2 / mean per day``);
+   the same for the expected NMACs averaged over ``--timing-draws`` re-timings of each day
+   (``sim.timing``), with the relative standard error of each 30-day block.
 3. The paired comparison of none with the MOU over ``--compare-days`` days: the difference of
    the expected NMAC rate per 1,000 flight hours with its 95 % interval.
 """
@@ -64,18 +66,20 @@ def cost(repeat: int) -> None:
         )
 
 
-def variance(days: int) -> None:
+def variance(days: int, draws: int) -> None:
     from sim.engine import simulate
     from sim.metrics import flight_hours
     from sim.scenario import load
 
-    s = load(SCENARIO, {"protocol": "none"})
-    expected, counted, hours = [], [], []
+    s = load(SCENARIO, {"protocol": "none", "uncertainty.timing_draws": draws})
+    expected, counted, hours, timing = [], [], [], []
     for seed in range(days):
         r = simulate(s, seed)
         expected.append(r.expected.encounters["nmac"])
         counted.append(sum(e.category == "nmac" for e in r.encounters))
         hours.append(flight_hours(r))
+        if r.expected_over_timing is not None:
+            timing.append(r.expected_over_timing.encounters["nmac"])
     e = np.array(expected)
     mean, sd = float(e.mean()), float(e.std(ddof=1))
     cv = sd / mean
@@ -90,6 +94,26 @@ def variance(days: int) -> None:
     print(
         f"  days for a +-20 % interval: estimator {need_est:,.0f}, counting {need_count:,.0f} "
         f"({need_count / need_est:.0f} times fewer days)"
+    )
+    if timing:
+        over_timing(np.array(timing), e, draws)
+
+
+def over_timing(t: np.ndarray, plain: np.ndarray, draws: int) -> None:
+    """The same figures for the expected NMACs averaged over re-timed days (``sim.timing``)."""
+    cv = float(t.std(ddof=1) / t.mean())
+    diff = plain - t
+    z = diff.mean() / (diff.std(ddof=1) / math.sqrt(diff.size))
+    blocks = [t[k : k + 30] for k in range(0, t.size - 29, 30)]
+    rse = [float(b.std(ddof=1) / math.sqrt(30) / b.mean()) for b in blocks]
+    print(
+        f"  over timing ({draws} re-timings a day): expected NMACs a day {t.mean():.2e} "
+        f"(cv {cv:.2f}); paired difference from the plain estimate z = {z:+.2f}"
+    )
+    print(
+        f"  relative standard error from 30 days: {cv / math.sqrt(30):.0%} "
+        f"(per 30-day block: {', '.join(f'{x:.0%}' for x in rse)}); days for a +-20 % "
+        f"interval {(1.96 * cv / 0.2) ** 2:,.0f}"
     )
 
 
@@ -112,9 +136,10 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=100)
     ap.add_argument("--compare-days", type=int, default=30)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--timing-draws", type=int, default=40, help="0: skip the over-timing")
     args = ap.parse_args()
     cost(args.repeat)
-    variance(args.days)
+    variance(args.days, args.timing_draws)
     if args.compare_days:
         compare(args.compare_days)
 

@@ -138,6 +138,7 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
     expected = summary.get("expected_encounters")
     if expected is not None:
         t.add_column("expected rate", justify="right")
+    timing = summary.get("expected_rates_over_timing_per_1000_fh")
     by_cause = summary.get("encounters_entered_by_cause", {})
     for cause in by_cause:
         t.add_column(cause, justify="right")
@@ -166,6 +167,18 @@ def summary_table(summary: dict[str, Any], scen: Scenario) -> Table:
             f"{tables.small(col['rate_per_fh'])} per flight hour (ICAO target level of safety "
             "5e-9 fatal accidents per flight hour)"
         )
+    if timing is not None:
+        draws = summary["expected_over_timing"]["draws"]
+        rates = ", ".join(f"{name} {tables.small(r)}" for name, r in timing.items())
+        t.caption += (
+            f"\nexpected rate over timing (averaged over {draws} re-timings of the day's "
+            f"sorties, each departure drawn again within its window): {rates} per 1,000 fh"
+        )
+        if not summary["expected_over_timing"]["exact"]:
+            t.caption += (
+                " (not exact: with mechanisms on, the re-timed paths keep the reactions to "
+                "the timing flown; use the expected rate to compare protocols)"
+            )
     return t
 
 

@@ -24,8 +24,11 @@ from sim.protocol import registry
 from sim.protocol.mechanism import FlightTally
 from sim.records import FlightRecord, Recorder, RunResult
 from sim.scenario import Scenario
+from sim.sorties import units_of, whole_paths
 from sim.state import Flight, Run
 from sim.streams import Streams
+from sim.timing import STREAM as TIMING_STREAM
+from sim.timing import TimingCounts, expected_over_timing
 from sim.traffic import plan_flights
 from sim.uncertainty import ErrorModel, shifted
 from sim.units import FT
@@ -88,6 +91,7 @@ def simulate(
     expected = _expected(run, detector, errors, scenario.encounters.pairs)
     if expected is not None:
         encounters = with_p_nmac(encounters, expected)
+    over_timing = _over_timing(run, scenario, errors) if expected is not None else None
     events = tuple(sorted(run.recorder.events, key=lambda e: e.t_s))
     tallies = registry.flight_tallies()
     for flight in run.flights.values():
@@ -110,6 +114,7 @@ def simulate(
         events=events,
         tally_columns=tuple(t.column for t in tallies),
         expected=expected,
+        expected_over_timing=over_timing,
         sampled=errors.sample,
         grounded=tuple(sorted((f.record for f in grounded), key=lambda r: r.id)),
     )
@@ -131,6 +136,28 @@ def _expected(
     if not errors.active({aircraft[a][1] for a in flown}):
         return None
     return expected_counts(run.legs, aircraft, detector.categories, pairs, errors)
+
+
+def _over_timing(run: Run, scenario: Scenario, errors: ErrorModel) -> TimingCounts | None:
+    """Expected counts averaged over ``uncertainty.timing_draws`` re-timings (if asked for);
+    exact when no mechanism is on (no path then depends on the timing flown).
+    """
+    draws = scenario.uncertainty.timing_draws
+    if draws == 0:
+        return None
+    flights = list(run.flights.values())
+    return expected_over_timing(
+        whole_paths(run.legs, flights),
+        units_of(scenario, {f.id: f.plan.depart_s for f in flights}),
+        {f.id: (f.side, f.plan.type) for f in flights},
+        run.detector.categories,
+        scenario.encounters.pairs,
+        errors,
+        draws,
+        run.streams[TIMING_STREAM],
+        scenario.duration_s,
+        exact=not registry.enabled(run.protocol),
+    )
 
 
 def _count_tallies(

@@ -35,7 +35,13 @@ from sim.encounters.grid import grid_keys, may_meet, pairs_sharing_keys
 from sim.risk import leg_covariance, pass_probability
 from sim.uncertainty import ErrorModel
 
-__all__ = ["DEFAULT_CATEGORIES", "ExpectedCounts", "expected_counts", "with_p_nmac"]
+__all__ = [
+    "DEFAULT_CATEGORIES",
+    "ExpectedCounts",
+    "counts_of_rows",
+    "expected_counts",
+    "with_p_nmac",
+]
 
 TAIL = 6.0
 """Passes farther than this many standard deviations of the relative error (bounded from
@@ -101,10 +107,21 @@ def expected_counts(
     >>> out.passes, round(out.encounters["near_miss"], 2), 0 < out.collisions < 0.01
     (1, 0.79, True)
     """
+    rows = leg_rows([leg for _, leg in legs])
+    return counts_of_rows(rows, [a for a, _ in legs], aircraft, categories, pairs, model)
+
+
+def counts_of_rows(
+    rows: np.ndarray,
+    ids: Sequence[str],
+    aircraft: Mapping[str, tuple[str, str]],
+    categories: Sequence[Category],
+    pairs: str,
+    model: ErrorModel,
+) -> ExpectedCounts:
+    """:func:`expected_counts` of legs given as :func:`leg_rows` and the id of each row."""
     cats = tuple(categories)
     names = tuple(c.name for c in cats)
-    ids = [a for a, _ in legs]
-    rows = leg_rows([leg for _, leg in legs])
     types = sorted({aircraft[a][1] for a in ids})
     type_index = {t: k for k, t in enumerate(types)}
     kind = np.array([type_index[aircraft[a][1]] for a in ids], dtype=np.int64).reshape(-1)

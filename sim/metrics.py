@@ -158,6 +158,33 @@ def expected_figures(result: RunResult) -> dict[str, Any]:
     }
 
 
+def over_timing_figures(result: RunResult) -> dict[str, Any]:
+    """``expected_over_timing`` and ``expected_rates_over_timing_per_1000_fh`` of a run (none
+    unless ``uncertainty.timing_draws`` asked for them; see :mod:`sim.timing`).
+
+    ``expected_over_timing``: per category the mean over the re-timings and ``<c>_sd`` (its
+    spread between them), ``collisions``, ``collisions_sd``, ``collision_rate_per_fh``,
+    ``draws`` and ``exact`` (no mechanism on, so no path depends on the timing flown).
+    """
+    t = result.expected_over_timing
+    if t is None:
+        return {}
+    fh = flight_hours(result)
+    per = PER_FH / fh if fh > 0 else float("nan")
+    return {
+        "expected_over_timing": {
+            **t.encounters,
+            **{f"{c}_sd": t.sd[c] for c in t.categories},
+            "collisions": t.collisions,
+            "collisions_sd": t.collisions_sd,
+            "collision_rate_per_fh": t.collisions / fh if fh > 0 else float("nan"),
+            "draws": t.draws,
+            "exact": t.exact,
+        },
+        "expected_rates_over_timing_per_1000_fh": {c: t.encounters[c] * per for c in t.categories},
+    }
+
+
 def causes_of(result: RunResult) -> tuple[str, ...]:
     """The causes summaries report: chance and intercept always, others when they occur."""
     seen = {e.cause for e in result.encounters}
@@ -282,6 +309,7 @@ def summarize(
         "formation_encounters": formation_encounters(result),
         "rates_per_1000_fh_over_syria": rates_over_syria(result, fh=over_syria),
         **expected_figures(result),
+        **over_timing_figures(result),
         "position_errors_sampled": result.sampled,
         "comms": comms_figures(result),
         "protocol_effects": protocol_figures(result),

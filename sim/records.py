@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from sim.expected import ExpectedCounts
+    from sim.timing import TimingCounts
 
 FLIGHT_COLUMNS = (
     "id",
@@ -101,6 +102,7 @@ class RunResult:
     summary: dict[str, Any] | None = None
     """The content of ``summary.json``, when the run was summarised (``sim.run`` does)."""
     expected: ExpectedCounts | None = None
+    expected_over_timing: TimingCounts | None = None
     """Expected encounters and collisions under the position-error model (None without one)."""
     sampled: bool = False
     """Whether position errors were drawn into the legs the detector saw (``sample = true``)."""

@@ -153,6 +153,9 @@ class UncertaintySpec(Strict):
     along_track_sd_s: float | None = Field(None, ge=0, le=3600, description="timing sd")
     vertical_sd_ft: float | None = Field(None, ge=0, le=10000, description="vertical sd")
     sample: bool = Field(False, description="draw the errors into the flown legs")
+    timing_draws: int = Field(
+        0, ge=0, le=1000, description="re-timings averaged in the expected counts over timing"
+    )
 
 
 class SweepSpec(Strict):

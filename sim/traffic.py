@@ -84,14 +84,7 @@ def departure_times(
     stream: SortieStream, scale: float, duration_s: float, rng: np.random.Generator
 ) -> np.ndarray:
     """Poisson departures: ``per_day × scale`` per day, spread over the stream's daily window."""
-    windows = []
-    day = 0
-    while day * DAY < duration_s:
-        lo = day * DAY + stream.from_h * H
-        hi = min(day * DAY + stream.to_h * H, duration_s)
-        if hi > lo:
-            windows.append((lo, hi))
-        day += 1
+    windows = stream_windows(stream, duration_s)
     total = sum(hi - lo for lo, hi in windows)
     if total <= 0:
         return np.empty(0)
@@ -102,6 +95,27 @@ def departure_times(
     offsets = np.cumsum([0.0] + [hi - lo for lo, hi in windows])
     k = np.searchsorted(offsets, u, side="right") - 1
     return starts[k] + (u - offsets[k])
+
+
+def stream_windows(stream: SortieStream, duration_s: float) -> list[tuple[float, float]]:
+    """The stream's daily flying windows ``(start, end)`` within the run (seconds)."""
+    windows = []
+    day = 0
+    while day * DAY < duration_s:
+        lo = day * DAY + stream.from_h * H
+        hi = min(day * DAY + stream.to_h * H, duration_s)
+        if hi > lo:
+            windows.append((lo, hi))
+        day += 1
+    return windows
+
+
+def stream_prefix(stream: SortieStream, index: int) -> str:
+    """The start of the ids of stream ``index``'s flights; sortie ``k`` is ``<prefix>-<k:03d>``
+    (its formation's members, escorts and missiles add to that).
+    """
+    t = aircraft.find_type(stream.type)
+    return f"{SIDE_PREFIX.get(stream.side, stream.side[:2].upper())}-{t.name}-s{index + 1}"
 
 
 def stream_plans(
@@ -121,7 +135,7 @@ def stream_plans(
     shape = formations.shape_of(t.name, stream.mission, stream.formation_size)
     scale = scenario.traffic.scale / formations.mean_size(shape)
     times = departure_times(stream, scale, scenario.duration_s, rng)
-    prefix = f"{SIDE_PREFIX.get(stream.side, stream.side[:2].upper())}-{t.name}-s{index + 1}"
+    prefix = stream_prefix(stream, index)
     radius = stream.target_radius_nm * NM
     shared = [
         (targets[i % len(targets)], aim_near(targets[i % len(targets)], radius, rng))

@@ -49,7 +49,10 @@ def summarize_points(
     ``mission_cost`` figure ``x`` (of :data:`COST`): ``mean_x``, ``mean_x_ci_low``,
     ``mean_x_ci_high``.
     Under a position-error model also ``mean_expected_rate_c`` with its t-interval
-    (``..._ci_low``, ``..._ci_high``), and ``mean_collision_rate_per_fh`` with its interval.
+    (``..._ci_low``, ``..._ci_high``), and ``mean_collision_rate_per_fh`` with its interval;
+    with ``timing_draws``, ``mean_timing_expected_rate_c`` (averaged over re-timed days) and
+    ``mean_timing_collision_rate_per_fh`` likewise, where every run's figure is exact (no
+    mechanism on: see :mod:`sim.timing`).
     """
     out = []
     for point in plan.points:
@@ -65,7 +68,22 @@ def summarize_points(
         row.update(_cost_summary(sub, level))
         for c in plan.categories:
             row.update(_mean_columns(sub, f"expected_rate_{c}", f"mean_expected_rate_{c}", level))
+            if _exact_timing(sub):
+                row.update(
+                    _mean_columns(
+                        sub, f"timing_expected_rate_{c}", f"mean_timing_expected_rate_{c}", level
+                    )
+                )
         row.update(_mean_columns(sub, "collision_rate_per_fh", "mean_collision_rate_per_fh", level))
+        if _exact_timing(sub):
+            row.update(
+                _mean_columns(
+                    sub,
+                    "timing_expected_collision_rate_per_fh",
+                    "mean_timing_collision_rate_per_fh",
+                    level,
+                )
+            )
         out.append(row)
     return pd.DataFrame(out)
 
@@ -148,7 +166,9 @@ def compare_report(
     shadowing the other), the rates over all flight hours.
     Under a position-error model each category also has ``expected``: the paired difference
     of the expected rate per 1,000 flight hours; and the report has ``collision``: the paired
-    difference of the expected collision rate per flight hour.
+    difference of the expected collision rate per flight hour. With ``timing_draws`` each
+    category also has ``expected_over_timing`` (the same, averaged over re-timed days) when
+    both arms' figures are exact (no mechanism on in either).
     """
     a = runs[runs["point"] == 0].sort_values("replication")
     b = runs[runs["point"] == 1].sort_values("replication")
@@ -173,6 +193,9 @@ def compare_report(
         expected = _paired_column(a, b, f"expected_rate_{c}", level)
         if expected is not None:
             cats[c]["expected"] = expected
+        over_timing = _paired_column(a, b, f"timing_expected_rate_{c}", level)
+        if over_timing is not None and _exact_timing(a) and _exact_timing(b):
+            cats[c]["expected_over_timing"] = over_timing
     collision = _paired_column(a, b, "collision_rate_per_fh", level)
     over = {}
     if all(f"rate_over_syria_{c}" in runs for c in plan.categories):
@@ -258,6 +281,12 @@ def _upper(
     counts = arm[f"entered_{kind}{c}"].to_numpy(dtype=float)
     phi = _dispersion(arm, c, widest, kind, hours)
     return pooled_upper(counts, fh, dispersion=phi, level=level)
+
+
+def _exact_timing(runs: pd.DataFrame) -> bool:
+    """Whether every run has an exact expected count over timing (see :mod:`sim.timing`)."""
+    col = "timing_expected_exact"
+    return col in runs and bool(runs[col].notna().all()) and bool((runs[col] == 1).all())
 
 
 def _paired_column(

@@ -31,6 +31,8 @@ _GROUPS = {
     "expected_encounters": "expected_",
     "expected_rates_per_1000_fh": "expected_rate_",
     "collision": "collision_",
+    "expected_over_timing": "timing_expected_",
+    "expected_rates_over_timing_per_1000_fh": "timing_expected_rate_",
 }
 """Summary tables of figures and their column prefixes; other tables use ``<name>_``."""
 
@@ -43,7 +45,8 @@ def flatten_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
     ``flights``, ``missiles``, ``flight_hours``; per category ``n_<c>`` (graded),
     ``entered_<c>`` and ``rate_<c>`` (per 1,000 flight hours), ``entered_over_syria_<c>`` and
     ``rate_over_syria_<c>`` (over Syria, per 1,000 flight hours over Syria); under a
-    position-error model ``expected_<c>``, ``expected_rate_<c>`` and ``collision_<name>``;
+    position-error model ``expected_<c>``, ``expected_rate_<c>`` and ``collision_<name>``,
+    and with ``timing_draws`` ``timing_expected_<name>`` and ``timing_expected_rate_<c>``;
     per cause of encounter ``entered_<cause>_<c>`` and ``rate_<cause>_<c>``;
     ``comms_<name>`` and
     ``effect_<name>`` (what the protocol did); any other table of numbers as

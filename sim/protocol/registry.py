@@ -204,6 +204,11 @@ def problems(protocol: ProtocolBase) -> list[str]:
     return out
 
 
+def enabled(protocol: ProtocolBase) -> tuple[str, ...]:
+    """The names of the protocol's mechanisms that are on."""
+    return tuple(m.name for m in mechanisms() if protocol.table(m.name).enabled)
+
+
 def install(run: Run) -> None:
     """Install every enabled mechanism of the run's protocol, in order, before anyone flies."""
     for m in mechanisms():
