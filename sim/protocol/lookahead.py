@@ -15,7 +15,6 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from sim.encounters import closest_approach
 from sim.encounters.closed_form import STILL_MPS, cylinder_intervals
 
 __all__ = ["close_pairs", "merged_stays", "pair_reach", "pair_rules", "stays"]
@@ -41,22 +40,33 @@ def close_pairs(
     >>> ia.tolist(), jt.tolist(), d.tolist(), dz.tolist()
     ([0, 0], [0, 1], [300.0, 2000.0], [500.0, 1000.0])
     """
-    t_lo = np.maximum(mine[:, None, 0], theirs[None, :, 0])
-    t_hi = np.minimum(mine[:, None, 1], theirs[None, :, 1])
-    ia, jt = np.nonzero(t_lo <= t_hi)
+    ia, jt = np.nonzero(
+        np.maximum(mine[:, None, 0], theirs[None, :, 0])
+        <= np.minimum(mine[:, None, 1], theirs[None, :, 1])
+    )
     if len(ia) == 0:
         empty = np.zeros(0)
         return ia, jt, empty, empty
     a, t = mine[ia], theirs[jt]
-    lo, hi = t_lo[ia, jt], t_hi[ia, jt]
-    # relative position (x, y, z) at the window's start
+    lo = np.maximum(a[:, 0], t[:, 0])
+    span = np.minimum(a[:, 1], t[:, 1]) - lo
+    # relative position (x, y, z) at the window's start, and relative velocity
     rel = a[:, 2:5] + a[:, 5:8] * (lo - a[:, 0])[:, None] - t[:, 2:5]
     rel -= t[:, 5:8] * (lo - t[:, 0])[:, None]
     rv = a[:, 5:8] - t[:, 5:8]
-    _, d = closest_approach(rel[:, 0], rel[:, 1], rv[:, 0], rv[:, 1], 0.0, hi - lo)
+    # closest approach within the window (as sim.encounters.closest_approach from 0 to span)
+    px, py, dz0 = rel[:, 0], rel[:, 1], rel[:, 2]
+    vx, vy, vz = rv[:, 0], rv[:, 1], rv[:, 2]
+    sp2 = vx * vx + vy * vy
+    moving = sp2 > STILL_MPS * STILL_MPS
+    if moving.all():
+        at = np.minimum(np.maximum(-(px * vx + py * vy) / sp2, 0.0), span)
+    else:
+        t_min = -(px * vx + py * vy) / np.where(moving, sp2, 1.0)
+        at = np.where(moving, np.minimum(np.maximum(t_min, 0.0), span), 0.0)
+    d = np.hypot(px + vx * at, py + vy * at)
     # vertical separation is linear in time: its least value over the common window
-    dz0 = rel[:, 2]
-    dz1 = dz0 + rv[:, 2] * (hi - lo)
+    dz1 = dz0 + vz * span
     dz = np.where(dz0 * dz1 <= 0, 0.0, np.minimum(np.abs(dz0), np.abs(dz1)))
     return ia, jt, d, dz
 
