@@ -38,22 +38,23 @@ def path_and_box(
     if leg is None or not f.airborne:
         nan = math.nan
         return [], (nan, nan, nan, nan, nan)
-    rows = [[leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m, *leg.velocity()]]
     t, x, y, z = leg.t1_s, leg.x1_m, leg.y1_m, leg.z1_m
-    x_lo, x_hi = min(leg.x0_m, x), max(leg.x0_m, x)
-    y_lo, y_hi = min(leg.y0_m, y), max(leg.y0_m, y)
+    rows = [[leg.t0_s, t, leg.x0_m, leg.y0_m, leg.z0_m, *leg.velocity()]]
+    xs, ys = [leg.x0_m, x], [leg.y0_m, y]
     if f.pilot is None:
         speed = f.plan.speed_mps
-        for p in f.route[1:]:
+        hypot = math.hypot
+        for px, py, pz in f.route[1:]:
             if t >= until_s or len(rows) >= max_legs:
                 break
-            dt = math.hypot(p[0] - x, p[1] - y) / speed
+            dt = hypot(px - x, py - y) / speed
+            t_next = t + dt
             if dt > 0:
-                rows.append([t, t + dt, x, y, z, (p[0] - x) / dt, (p[1] - y) / dt, (p[2] - z) / dt])
-            t, (x, y, z) = t + dt, p
-            x_lo, x_hi = min(x_lo, x), max(x_hi, x)
-            y_lo, y_hi = min(y_lo, y), max(y_hi, y)
-    return rows, (x_lo, y_lo, x_hi, y_hi, rows[-1][1])
+                rows.append([t, t_next, x, y, z, (px - x) / dt, (py - y) / dt, (pz - z) / dt])
+            t, x, y, z = t_next, px, py, pz
+            xs.append(x)
+            ys.append(y)
+    return rows, (min(xs), min(ys), max(xs), max(ys), rows[-1][1])
 
 
 def path_ahead(f: Flight, until_s: float, max_legs: int) -> np.ndarray:

@@ -11,15 +11,15 @@ floating-point operations in the same order, so they give the same floats as
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 
-from sim.encounters import closest_approach
 from sim.encounters.closed_form import STILL_MPS, cylinder_intervals
 
-__all__ = ["close_pairs", "pair_reach", "pair_rules", "stays"]
+__all__ = ["close_pairs", "merged_stays", "pair_reach", "pair_rules", "stays"]
 
-FEW = 6
+FEW = 20
 """Up to this many pairs are solved one by one in plain floats (cheaper than array calls)."""
 
 
@@ -40,28 +40,43 @@ def close_pairs(
     >>> ia.tolist(), jt.tolist(), d.tolist(), dz.tolist()
     ([0, 0], [0, 1], [300.0, 2000.0], [500.0, 1000.0])
     """
-    t_lo = np.maximum(mine[:, None, 0], theirs[None, :, 0])
-    t_hi = np.minimum(mine[:, None, 1], theirs[None, :, 1])
-    ia, jt = np.nonzero(t_lo <= t_hi)
+    ia, jt = np.nonzero(
+        np.maximum(mine[:, None, 0], theirs[None, :, 0])
+        <= np.minimum(mine[:, None, 1], theirs[None, :, 1])
+    )
     if len(ia) == 0:
         empty = np.zeros(0)
         return ia, jt, empty, empty
     a, t = mine[ia], theirs[jt]
-    lo, hi = t_lo[ia, jt], t_hi[ia, jt]
-    # relative position (x, y, z) at the window's start
+    lo = np.maximum(a[:, 0], t[:, 0])
+    span = np.minimum(a[:, 1], t[:, 1]) - lo
+    # relative position (x, y, z) at the window's start, and relative velocity
     rel = a[:, 2:5] + a[:, 5:8] * (lo - a[:, 0])[:, None] - t[:, 2:5]
     rel -= t[:, 5:8] * (lo - t[:, 0])[:, None]
     rv = a[:, 5:8] - t[:, 5:8]
-    _, d = closest_approach(rel[:, 0], rel[:, 1], rv[:, 0], rv[:, 1], 0.0, hi - lo)
+    # closest approach within the window (as sim.encounters.closest_approach from 0 to span)
+    px, py, dz0 = rel[:, 0], rel[:, 1], rel[:, 2]
+    vx, vy, vz = rv[:, 0], rv[:, 1], rv[:, 2]
+    sp2 = vx * vx + vy * vy
+    moving = sp2 > STILL_MPS * STILL_MPS
+    if moving.all():
+        at = np.minimum(np.maximum(-(px * vx + py * vy) / sp2, 0.0), span)
+    else:
+        t_min = -(px * vx + py * vy) / np.where(moving, sp2, 1.0)
+        at = np.where(moving, np.minimum(np.maximum(t_min, 0.0), span), 0.0)
+    d = np.hypot(px + vx * at, py + vy * at)
     # vertical separation is linear in time: its least value over the common window
-    dz0 = rel[:, 2]
-    dz1 = dz0 + rv[:, 2] * (hi - lo)
+    dz1 = dz0 + vz * span
     dz = np.where(dz0 * dz1 <= 0, 0.0, np.minimum(np.abs(dz0), np.abs(dz1)))
     return ia, jt, d, dz
 
 
 def stays(
-    a: np.ndarray, t: np.ndarray, radius: np.ndarray, half: np.ndarray
+    a: np.ndarray,
+    t: np.ndarray,
+    radius: np.ndarray,
+    half: np.ndarray,
+    need: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Whether each pair of legs (rows of ``a`` and ``t``) is inside each cylinder (radius and
     half-height, last axis) at some instant of their common window, and what the stay's ends
@@ -71,10 +86,12 @@ def stays(
     ``hi`` (the stay's bounds from the window's start, unclipped) and the window's start and
     end (per pair): the stay runs from ``start`` when ``lo <= 0`` (else ``start + lo``) to
     ``end`` when ``hi >= end - start`` (else ``start + hi``), exactly the ``t_in_s`` and
-    ``t_out_s`` of :func:`~sim.encounters.closed_form.solve_arrays`.
+    ``t_out_s`` of :func:`~sim.encounters.closed_form.solve_arrays`. With ``need`` (pairs x
+    cylinders), only the entries it marks are sure to be solved: the others may read as never
+    inside.
     """
     if len(a) <= FEW:
-        return _stays_few(a, t, radius, half)
+        return _stays_few(a, t, radius, half, need)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ts = np.maximum(a[:, 0], t[:, 0])
         te = np.minimum(a[:, 1], t[:, 1])
@@ -90,14 +107,40 @@ def stays(
 
 
 def _stays_few(
-    a: np.ndarray, t: np.ndarray, radius: np.ndarray, half: np.ndarray
+    a: np.ndarray,
+    t: np.ndarray,
+    radius: np.ndarray,
+    half: np.ndarray,
+    need: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`stays` pair by pair in plain floats: the same operations on the same doubles
-    (``sim.encounters.closed_form.cylinder_intervals``, one pair and cylinder at a time).
+    """:func:`stays` pair by pair in plain floats (:func:`_stays_listed`), as arrays."""
+    k = len(radius)
+    wanted = [[True] * k] * len(a) if need is None else need.tolist()
+    listed = list(_stays_listed(a.tolist(), t.tolist(), radius.tolist(), half.tolist(), wanted))
+    n = len(listed)
+    return (
+        np.array([row[2] for row in listed], dtype=bool).reshape(n, k),
+        np.array([row[3] for row in listed], dtype=float).reshape(n, k),
+        np.array([row[4] for row in listed], dtype=float).reshape(n, k),
+        np.array([row[0] for row in listed], dtype=float),
+        np.array([row[1] for row in listed], dtype=float),
+    )
+
+
+def _stays_listed(
+    a: list[list[float]],
+    t: list[list[float]],
+    radius: list[float],
+    half: list[float],
+    need: list[list[bool]],
+) -> Iterator[tuple[float, float, list[bool], list[float], list[float]]]:
+    """Per pair of legs, its window's start and end and per cylinder whether it is inside,
+    ``lo`` and ``hi`` (as :func:`stays`), in plain floats: the same operations on the same
+    doubles as ``sim.encounters.closed_form.cylinder_intervals``, one pair and cylinder at a
+    time, skipping the cylinders ``need`` leaves out.
     """
-    cylinders = list(zip(radius.tolist(), half.tolist(), strict=True))
-    inside, lows, highs, starts, ends = [], [], [], [], []
-    for ra, rt in zip(a.tolist(), t.tolist(), strict=True):
+    cylinders = list(zip(radius, half, strict=True))
+    for ra, rt, want in zip(a, t, need, strict=True):
         ts, te = max(ra[0], rt[0]), min(ra[1], rt[1])
         span = te - ts
         px = ra[2] + ra[5] * (ts - ra[0]) - (rt[2] + rt[5] * (ts - rt[0]))
@@ -111,7 +154,12 @@ def _stays_few(
         d_line = abs(px * vy - py * vx) / speed if moving else float(np.hypot(px, py))
         climbing = abs(vz) > STILL_MPS
         row_in, row_lo, row_hi = [], [], []
-        for r, h in cylinders:
+        for (r, h), wanted in zip(cylinders, want, strict=True):
+            if not wanted:
+                row_in.append(False)
+                row_lo.append(math.inf)
+                row_hi.append(-math.inf)
+                continue
             if d_line < r:
                 half_w = math.sqrt((r - d_line) * (r + d_line)) / speed
                 lo_h, hi_h = (t_min - half_w, t_min + half_w) if moving else (-math.inf, math.inf)
@@ -126,19 +174,88 @@ def _stays_few(
             row_in.append(span >= 0 and lo < span and hi > 0 and lo < hi)
             row_lo.append(lo)
             row_hi.append(hi)
-        inside.append(row_in)
-        lows.append(row_lo)
-        highs.append(row_hi)
-        starts.append(ts)
-        ends.append(te)
-    n, k = len(a), len(cylinders)
-    return (
-        np.array(inside, dtype=bool).reshape(n, k),
-        np.array(lows, dtype=float).reshape(n, k),
-        np.array(highs, dtype=float).reshape(n, k),
-        np.array(starts, dtype=float),
-        np.array(ends, dtype=float),
-    )
+        yield ts, te, row_in, row_lo, row_hi
+
+
+def merged_stays(
+    a: np.ndarray,
+    t: np.ndarray,
+    others: np.ndarray,
+    wanted: np.ndarray,
+    cylinders: tuple[np.ndarray, np.ndarray],
+    floors: list[int],
+) -> dict[tuple[int, int], list]:
+    """Per rule and other aircraft, the earliest entry into the rule's cylinder over the pairs
+    of legs (rows of ``a`` and ``t``, the other aircraft's index in ``others``) the rule
+    watches (``wanted``: pairs x rules), the latest exit, and whether one of those pairs also
+    comes inside the rule's allowance floor.
+
+    ``cylinders`` are the radii and half-heights of the rules' cylinders, then of the floors;
+    ``floors`` gives per rule the index of its floor among those (-1: none). Keys are
+    ``(rule, other)``, values ``[t_in, t_out, breach]`` (the entries and exits as
+    :func:`stays` gives them).
+    """
+    n_rules = len(floors)
+    floored = [k for k, floor in enumerate(floors) if floor >= 0]
+    found: dict[tuple[int, int], list] = {}
+    if len(a) <= FEW:
+        wants = wanted.tolist()
+        need = [w + [w[k] for k in floored] for w in wants]
+        radius, half = cylinders
+        pairs = _stays_listed(a.tolist(), t.tolist(), radius.tolist(), half.tolist(), need)
+        for (s0, s1, row_in, row_lo, row_hi), want, j in zip(
+            pairs, wants, others.tolist(), strict=True
+        ):
+            w = s1 - s0
+            for k in range(n_rules):
+                if want[k] and row_in[k]:
+                    floor = floors[k]
+                    breach = floor >= 0 and row_in[n_rules + floor]
+                    _merge(found, (k, j), s0, s1, w, row_lo[k], row_hi[k], breach)
+        return found
+    need = np.concatenate([wanted, wanted[:, floored]], axis=1)
+    inside, lo, hi, ts, te = stays(a, t, *cylinders, need)
+    pair, rule_k = np.nonzero(inside[:, :n_rules] & wanted)
+    span = te - ts
+    for p, k, j, s0, s1, w, l_, h_ in zip(
+        pair.tolist(),
+        rule_k.tolist(),
+        others[pair].tolist(),
+        ts[pair].tolist(),
+        te[pair].tolist(),
+        span[pair].tolist(),
+        lo[pair, rule_k].tolist(),
+        hi[pair, rule_k].tolist(),
+        strict=True,
+    ):
+        floor = floors[k]
+        breach = floor >= 0 and bool(inside[p, n_rules + floor])
+        _merge(found, (k, j), s0, s1, w, l_, h_, breach)
+    return found
+
+
+def _merge(
+    found: dict[tuple[int, int], list],
+    key: tuple[int, int],
+    s0: float,
+    s1: float,
+    w: float,
+    lo: float,
+    hi: float,
+    breach: bool,
+) -> None:
+    """Add one pair's stay (window ``s0``-``s1`` of length ``w``; bounds ``lo``, ``hi`` as
+    :func:`stays` gives them) to the stays found for its rule and other aircraft.
+    """
+    t_in = s0 if lo <= 0 else s0 + lo
+    t_out = s1 if hi >= w else s0 + hi
+    old = found.get(key)
+    if old is None:
+        found[key] = [t_in, t_out, breach]
+    else:
+        old[0] = min(old[0], t_in)
+        old[1] = max(old[1], t_out)
+        old[2] = old[2] or breach
 
 
 def pair_reach(

@@ -29,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from sim import aircraft
 from sim.protocol.ahead import path_and_box
-from sim.protocol.lookahead import close_pairs, pair_reach, pair_rules, stays
+from sim.protocol.lookahead import close_pairs, merged_stays, pair_reach, pair_rules
 from sim.units import MIN
 
 if TYPE_CHECKING:
@@ -92,8 +92,11 @@ class Watch:
 
     ``paths[i]`` holds up to ``max_legs`` rows (``t0, t1, x, y, z, vx, vy, vz``) of the
     current leg and next legs of ``flights[i]`` as they were when its current leg began;
-    unused rows have ``t1 = -inf``. ``boxes[:, i]`` is the horizontal box of that path and its
-    end time (``x_min, y_min, x_max, y_max, t_end``).
+    unused rows have ``t1 = -inf``. ``boxes[:, i]`` is the horizontal box of that path and
+    its end time, its maxima negated (``x_min, y_min, -x_max, -y_max, t_end``), and
+    ``tops[:, i]`` the same box the other way round (``x_max, y_max, -x_min, -y_min``): two
+    boxes ``i`` and ``j`` are at most ``r`` apart when ``boxes[:4, j] <= tops[:, i] + r``
+    holds throughout.
     """
 
     run: Run
@@ -108,16 +111,22 @@ class Watch:
     rows: dict[str, int] = field(default_factory=dict)
     paths: np.ndarray = field(default_factory=lambda: np.zeros((0, 1, 8)))
     boxes: np.ndarray = field(default_factory=lambda: np.zeros((5, 0)))
+    tops: np.ndarray = field(default_factory=lambda: np.zeros((4, 0)))
     side: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     sides: dict[str, int] = field(default_factory=dict)
-    versions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    versions: list[int] = field(default_factory=list)
     """The plan version each stored path was made from."""
+    ends: list[float] = field(default_factory=list)
+    """When each stored path ends (as ``boxes[4]``)."""
+    counts: list[int] = field(default_factory=list)
+    """How many rows of each stored path are in use."""
     listed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     """Per row, whether its path may still be ahead (its box ends after the last look)."""
     live: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """The listed rows, ascending: the only ones a new look compares with."""
-    box_of: dict[int, tuple[float, float, float, float, float]] = field(default_factory=dict)
-    """Per row, its box (as ``boxes``) as plain floats."""
+    reach_of: dict[int, np.ndarray] = field(default_factory=dict)
+    """Per code, the reaches from an aircraft of that code to each live row (kept
+    until the live rows or the codes change)."""
     kinds: dict[tuple[int, tuple[bool, ...]], int] = field(default_factory=dict)
     """A code per side and roles (per rule, whether the aircraft plays each of its roles)."""
     codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -188,15 +197,18 @@ class Watch:
         if row is None:
             row = self.rows[f.id] = len(self.flights)
             self.flights.append(f)
+            self.versions.append(f.version)
+            self.ends.append(-math.inf)
+            self.counts.append(self.max_legs)
             if row >= len(self.paths):
                 grow = max(64, len(self.paths))
                 empty = np.zeros((grow, self.max_legs, 8))
                 empty[:, :, :2] = -np.inf
                 self.paths = np.concatenate([self.paths, empty])
                 self.boxes = np.hstack([self.boxes, np.full((5, grow), np.nan)])
+                self.tops = np.hstack([self.tops, np.full((4, grow), np.nan)])
                 self.codes = np.concatenate([self.codes, np.zeros(grow, dtype=np.int64)])
                 self.side = np.concatenate([self.side, np.zeros(grow, dtype=np.int8)])
-                self.versions = np.concatenate([self.versions, np.zeros(grow, dtype=np.int64)])
                 self.listed = np.concatenate([self.listed, np.zeros(grow, dtype=bool)])
                 more = np.zeros((grow, len(self.rules), 2), dtype=bool)
                 self.roles = np.concatenate([self.roles.reshape(-1, len(self.rules), 2), more])
@@ -210,10 +222,14 @@ class Watch:
         k = len(legs)
         path = self.paths[row]
         path[:k] = legs
-        path[k:, :2] = -np.inf
-        self.boxes[:, row] = box
-        self.box_of[row] = box
+        if k < self.counts[row]:
+            path[k : self.counts[row], :2] = -np.inf
+        self.counts[row] = k
+        x0, y0, x1, y1, end = box
+        self.boxes[:, row] = (x0, y0, -x1, -y1, end)
+        self.tops[:, row] = (x1, y1, -x0, -y0)
         self.versions[row] = f.version
+        self.ends[row] = end
         return row
 
     def on_leg(self, f: Flight) -> None:
@@ -232,38 +248,40 @@ class Watch:
             self.all_aware
             and row is not None
             and self.versions[row] == f.version
-            and self.boxes[4, row] >= f.leg.t1_s + self.horizon_s
+            and self.ends[row] >= f.leg.t1_s + self.horizon_s
         ):
             return  # the next leg of a plan already looked along far enough: nothing new
         row = self.update(f)
         now = self.run.env.now
-        others = self._candidates(row, now)
+        others, reach = self._candidates(row, now)
         if len(others) == 0:
             return
         mine = self.paths[row]
         mine = mine[mine[:, 1] > now]
         theirs = self.paths[others].reshape(-1, 8)
         alive = np.flatnonzero(theirs[:, 1] > now)
-        ia, jt, d, dz = close_pairs(mine, theirs[alive])
-        if len(ia) == 0:
-            return
-        # per rule: within its radius and height, and (with roles) a pair it watches
-        fits = (d[:, None] < self.radii) & (dz[:, None] < self.heights)
+        theirs = theirs[alive]
+        ia, jt, d, dz = close_pairs(mine, theirs)
         flat = alive[jt]
         ib = flat // self.max_legs
+        # a rule can concern a pair only within the pair's reach and the tallest cylinder
+        close = np.flatnonzero((d < reach[ib]) & (dz < self.height))
+        if len(close) == 0:
+            return
+        ia, jt, flat, ib = ia[close], jt[close], flat[close], ib[close]
+        d, dz = d[close], dz[close]
+        # per rule: within its radius and height, and (with roles) a pair it watches
+        fits = (d[:, None] < self.radii) & (dz[:, None] < self.heights)
         if self.with_roles:
             fits &= self.watched[self.codes[row]][self.codes[others[ib]]]
-        near = np.flatnonzero(fits.any(axis=1))
-        if len(near) == 0:
+        if not fits.any():
             return
-        kb = flat[near] % self.max_legs
-        a, t = mine[ia[near]], theirs[flat[near]]
-        a_first = a[:, 0] == f.leg.t0_s
-        self._predict(f, others, ib[near], kb, a, t, a_first, fits[near], now)
+        self._predict(f, others, ib, flat % self.max_legs, mine[ia], theirs[jt], fits, now)
 
-    def _candidates(self, row: int, now: float) -> np.ndarray:
+    def _candidates(self, row: int, now: float) -> tuple[np.ndarray, np.ndarray]:
         """The rows (ascending) of the other sides' aircraft whose paths ahead can come within
-        the radius of a rule that watches them and ``row``'s aircraft.
+        the radius of a rule that watches them and ``row``'s aircraft, and for each how near
+        (its reach from ``row``'s aircraft: see :func:`~sim.protocol.lookahead.pair_reach`).
 
         Only listed rows are looked at: a path whose box ends before now is dropped from the
         list (it stays out until its flight looks ahead again). With roles, a pair no rule
@@ -272,17 +290,21 @@ class Watch:
         if not self.listed[row]:
             self.listed[row] = True
             self.live = np.flatnonzero(self.listed)
+            self.reach_of.clear()
         live = self.live
-        x0, y0, x1, y1, end = self.boxes[:, live]
-        ahead = end > now
+        boxes = self.boxes[:, live]
+        ahead = boxes[4] > now
         if not ahead.all():
             self.listed[live[~ahead]] = False
             self.live = live = live[ahead]
-            x0, y0, x1, y1 = self.boxes[:4, live]
-        box_x0, box_y0, box_x1, box_y1, _ = self.box_of[row]
-        r = self.reaches[self.codes[row]][self.codes[live]]
-        keep = (x0 <= box_x1 + r) & (y0 <= box_y1 + r) & (x1 >= box_x0 - r) & (y1 >= box_y0 - r)
-        return live[keep]
+            boxes = boxes[:, ahead]
+            self.reach_of.clear()
+        code = int(self.codes[row])
+        r = self.reach_of.get(code)
+        if r is None:
+            r = self.reach_of[code] = self.reaches[code][self.codes[live]]
+        keep = (boxes[:4] <= self.tops[:, row, None] + r).all(axis=0)
+        return live[keep], r[keep]
 
     def _code(self, row: int) -> int:
         """The code of the row's side and roles, adding it (and its reaches) if it is new."""
@@ -295,6 +317,7 @@ class Watch:
                 [[pair_reach(radii, a, b, self.reach) for b in self.kinds] for a in self.kinds]
             )
             self.watched = np.array([[pair_rules(a, b) for b in self.kinds] for a in self.kinds])
+            self.reach_of.clear()
         return code
 
     def _predict(
@@ -305,53 +328,27 @@ class Watch:
         kb: np.ndarray,
         a: np.ndarray,
         t: np.ndarray,
-        a_first: np.ndarray,
         fits: np.ndarray,
         now: float,
     ) -> None:
         """Solve the leg pairs for every rule's cylinder; schedule a check per rule and pair
-        (``fits``: per pair and rule, whether the rule may concern the pair at all).
+        (``fits``: per pair and rule, whether the rule may concern the pair at all; a rule
+        that does not look along the plans watches only pairs of current legs).
         """
         rules = self.rules
-        floors = self.floors
-        inside, lo, hi, ts, te = stays(a, t, *self.cylinders)
-        n_rules = len(rules)
-        current = a_first & (kb == 0)
-        watched = inside[:, :n_rules] & (self.aware[None, :] | current[:, None]) & fits
-        pair, rule_k = np.nonzero(watched)
-        if len(pair) == 0:
-            return
-        # earliest entry, latest exit and a floor breach per (rule, other aircraft)
-        found: dict[tuple[int, int], list] = {}
-        span = te - ts
-        for p, k, j, s0, s1, w, l_, h_ in zip(
-            pair.tolist(),
-            rule_k.tolist(),
-            ib[pair].tolist(),
-            ts[pair].tolist(),
-            te[pair].tolist(),
-            span[pair].tolist(),
-            lo[pair, rule_k].tolist(),
-            hi[pair, rule_k].tolist(),
-            strict=True,
-        ):
-            t_in = s0 if l_ <= 0 else s0 + l_
-            t_out = s1 if h_ >= w else s0 + h_
-            floor = floors[k]
-            breach = floor >= 0 and bool(inside[p, n_rules + floor])
-            old = found.get((k, j))
-            if old is None:
-                found[(k, j)] = [t_in, t_out, breach]
-            else:
-                old[0] = min(old[0], t_in)
-                old[1] = max(old[1], t_out)
-                old[2] = old[2] or breach
-        my_end = self.boxes[4, self.rows[f.id]]
+        wanted = fits
+        if not self.all_aware:
+            assert f.leg is not None
+            current = (a[:, 0] == f.leg.t0_s) & (kb == 0)
+            wanted = fits & (self.aware[None, :] | current[:, None])
+        found = merged_stays(a, t, ib, wanted, self.cylinders, self.floors)
+        my_end = self.ends[self.rows[f.id]]
         for (k, j), (tin, tout, near) in sorted(found.items()):
             rule = rules[k]
-            g = self.flights[int(others[j])]
+            o = int(others[j])
+            g = self.flights[o]
             brief = rule.allowance_s > 0 and not near and tout - tin <= rule.allowance_s
-            if brief and tout < min(my_end, self.boxes[4, int(others[j])]):
+            if brief and tout < min(my_end, self.ends[o]):
                 continue  # closer only briefly (and the stay ends within both looks): allowed
             self._schedule(rule, f, g, tin, tout, now)
 
@@ -362,7 +359,7 @@ class Watch:
         first, second = sorted((a.id, b.id))
         key = (rule.name, first, second)
         self.stays[key] = t_out
-        versions = (int(self.versions[self.rows[a.id]]), int(self.versions[self.rows[b.id]]))
+        versions = (self.versions[self.rows[a.id]], self.versions[self.rows[b.id]])
         vkey = versions if a.id == first else versions[::-1]
         old = self.pending.get(key)
         if old is not None and old[1:] == vkey and old[0] <= at:
