@@ -7,10 +7,14 @@ Broad phase
 -----------
 Legs reach the detector in nondecreasing start time and a new leg can only meet legs that are
 *current* (flown now or later), so the detector keeps only current legs. It logs arriving
-legs and handles them in batches about as large as the number of current legs. By then the
-cut end of every logged leg is known (a manoeuvre or a landing later in the batch shortens
-it), so almost every pair is solved once with its final window; only pieces still running at
-the end of a batch are kept provisionally and re-clipped if a leg is cut later.
+legs and handles them in batches of at least ``batch_legs`` (a few thousand: a batch costs
+dozens of small array operations whatever its size, and every batch grids the current legs
+again) and at least as many as the current legs. By then the cut end of every logged leg is
+known (a manoeuvre or a landing later in the batch shortens it), so almost every pair is
+solved once with its final window; only pieces still running at the end of a batch are kept
+provisionally and re-clipped if a leg is cut later. Batching changes when pairs are solved,
+never what they give: each pair is solved from its final rows, and each pair's pieces are
+merged in time order.
 
 The candidate pairs come from the space-time grid of :mod:`sim.encounters.grid` and are
 solved in closed form by :mod:`sim.encounters.closed_form`.
@@ -32,7 +36,7 @@ from sim.encounters.geometry import (
     Leg,
     outermost,
 )
-from sim.encounters.grid import grid_keys, may_meet, pairs_sharing_keys
+from sim.encounters.grid import grid_keys, may_meet, pairs_across_labels
 
 
 class _Flight:
@@ -89,7 +93,7 @@ class Detector:
         *,
         cell_m: float | None = None,
         bucket_s: float = 120.0,
-        batch_legs: int = 256,
+        batch_legs: int = 4096,
     ) -> None:
         self._cats = tuple(categories)
         self._outer = outermost(self._cats)
@@ -325,13 +329,15 @@ class Detector:
         cand = np.flatnonzero(is_new | (rows[:, 1] >= t_first))
         t_from = np.where(is_new[cand], rows[cand, 0], t_first)
         leg, key = grid_keys(rows[cand], t_from, self._reach, self._cell, self._bucket)
-        i, j = pairs_sharing_keys(cand[leg], key, is_new)
         codes: dict[str, int] = {}
         aircraft = np.array([codes.setdefault(a, len(codes)) for a in ids], dtype=np.int64)
+        side = np.array([self._side_codes[s] for s in sides], dtype=np.int64)
+        leg = cand[leg]
+        # only pairs that can count: of two aircraft (of two sides, unless every pair counts)
+        i, j = pairs_across_labels(leg, key, (aircraft if self._all_pairs else side)[leg], is_new)
         ok = (aircraft[i] != aircraft[j]) & (is_new[i] | is_new[j])
         ok &= np.maximum(rows[i, 0], rows[j, 0]) <= np.minimum(rows[i, 1], rows[j, 1])
         if not self._all_pairs:
-            side = np.array([self._side_codes[s] for s in sides], dtype=np.int64)
             ok &= side[i] != side[j]
         lo, hi = np.minimum(i[ok], j[ok]), np.maximum(i[ok], j[ok])
         code = np.unique(lo * n + hi)

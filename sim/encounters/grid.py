@@ -106,6 +106,51 @@ def _near_chunk(a: np.ndarray, b: np.ndarray, r2: float, h: float) -> np.ndarray
         return (span >= 0) & (qx * qx + qy * qy < r2) & near_v
 
 
+def pairs_across_labels(
+    leg: np.ndarray, key: np.ndarray, label: np.ndarray, is_new: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of :func:`pairs_sharing_keys` whose legs differ in label (as often), without
+    forming the others: most legs sharing a cell are of one side, often of one formation.
+
+    ``label`` is given per entry (``label[k]`` belongs to ``leg[k]``).
+
+    Examples
+    --------
+    >>> leg, key = np.array([0, 1, 2, 3]), np.array([5, 5, 5, 6])
+    >>> i, j = pairs_across_labels(leg, key, np.array([0, 0, 1, 1]), np.ones(4, dtype=bool))
+    >>> i.tolist(), j.tolist()
+    ([0, 1], [2, 2])
+    """
+    if key.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    order = np.lexsort((leg, label, key))
+    key, leg, label = key[order], leg[order], label[order]
+    new_key = _starts(key)
+    start = np.flatnonzero(new_key)
+    size = np.diff(np.r_[start, key.size])
+    mixed = np.minimum.reduceat(label, start) < np.maximum.reduceat(label, start)
+    has_new = np.maximum.reduceat(is_new[leg].astype(np.int8), start) > 0
+    keep = np.repeat(mixed & has_new, size)
+    key, leg, label, new_key = key[keep], leg[keep], label[keep], new_key[keep]
+    new_run = new_key | _starts(label)
+    group_end = np.r_[np.flatnonzero(new_key)[1:], key.size]
+    run_end = np.r_[np.flatnonzero(new_run)[1:], key.size]
+    ends_g = group_end[np.cumsum(new_key) - 1]
+    ends_r = run_end[np.cumsum(new_run) - 1]
+    partners = ends_g - ends_r
+    i = np.repeat(np.arange(key.size), partners)
+    j = np.repeat(ends_r, partners) + _ranks(partners)
+    return leg[i], leg[j]
+
+
+def _starts(values: np.ndarray) -> np.ndarray:
+    """Whether each value differs from the one before it (the first always does)."""
+    out = np.ones(values.size, dtype=bool)
+    out[1:] = values[1:] != values[:-1]
+    return out
+
+
 def pairs_sharing_keys(
     leg: np.ndarray, key: np.ndarray, is_new: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,88 @@
+"""The detector's shortcuts against their plain forms: pairs formed only across labels, and
+batches of any size giving the very same encounters (bit for bit, not approximately)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.encounters import Detector, Leg
+from sim.encounters.grid import pairs_across_labels, pairs_sharing_keys
+
+FAST = settings(
+    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@FAST
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 15), st.integers(0, 6)), min_size=0, max_size=80, unique=True
+    ),
+    st.lists(st.integers(0, 3), min_size=16, max_size=16),
+    st.lists(st.booleans(), min_size=16, max_size=16),
+)
+def test_pairs_across_labels_are_the_pairs_sharing_a_key_of_two_labels(
+    entries: list[tuple[int, int]], labels: list[int], new: list[bool]
+) -> None:
+    """The same pairs, as often, as all the pairs sharing a key less those of one label."""
+    leg = np.array([e[0] for e in entries], dtype=np.int64)
+    key = np.array([e[1] for e in entries], dtype=np.int64)
+    label, is_new = np.array(labels, dtype=np.int64), np.array(new, dtype=bool)
+    i, j = pairs_across_labels(leg, key, label[leg], is_new)
+    a, b = pairs_sharing_keys(leg, key, is_new)
+    keep = label[a] != label[b]
+    got = Counter(zip(np.minimum(i, j).tolist(), np.maximum(i, j).tolist(), strict=True))
+    want = Counter(
+        zip(np.minimum(a, b)[keep].tolist(), np.maximum(a, b)[keep].tolist(), strict=True)
+    )
+    assert got == want
+    assert (label[i] != label[j]).all()
+
+
+def _events(seed: int, n_aircraft: int, side_km: float) -> list[tuple]:
+    """Aircraft of two sides flying chained legs in time order, some cut short, all landing."""
+    rng = np.random.default_rng(seed)
+    keyed = []
+    for a in range(n_aircraft):
+        aid, side = f"F{a:03d}", ("coalition", "russia")[a % 2]
+        t = float(rng.integers(0, 60)) * 10
+        x, y = rng.uniform(0, side_km * 1000, 2)
+        z = float(rng.choice([7000.0, 7600.0, 9000.0]))
+        for k in range(int(rng.integers(3, 12))):
+            last_t0 = t
+            dur = float(rng.integers(0, 60)) * 10
+            x1, y1 = rng.uniform(0, side_km * 1000, 2)
+            z1 = float(rng.choice([z, z, 7000.0, 9000.0]))
+            keyed.append((t, a, k, ("leg", aid, side, Leg(t, t + dur, x, y, z, x1, y1, z1))))
+            if rng.random() < 0.25:  # cut: the next leg starts part of the way along
+                f = float(rng.uniform(0, 1))
+                t, x, y, z = t + f * dur, x + f * (x1 - x), y + f * (y1 - y), z + f * (z1 - z)
+            else:
+                t, x, y, z = t + dur, x1, y1, z1
+        end = max(last_t0, t - float(rng.integers(0, 30)))
+        keyed.append((end, a, 99, ("end", aid, side, end)))
+    keyed.sort(key=lambda e: e[:3])
+    return [ev for *_, ev in keyed]
+
+
+def _feed(det: Detector, events: list[tuple]) -> list:
+    for kind, aid, side, what in events:
+        if kind == "leg":
+            det.add_leg(aid, side, what)
+        else:
+            det.end_flight(aid, what)
+    return det.finish()
+
+
+@settings(max_examples=12, deadline=None, database=None)
+@given(st.integers(0, 10_000), st.sampled_from(["cross-side", "all"]))
+def test_batch_size_changes_nothing(seed: int, pairs: str) -> None:
+    """Encounters equal (repr, so every float bit) whatever the batch size."""
+    events = _events(seed, n_aircraft=30, side_km=60)
+    want = _feed(Detector(pairs=pairs, batch_legs=1), events)
+    for batch in (3, 64, 4096):
+        assert repr(_feed(Detector(pairs=pairs, batch_legs=batch), events)) == repr(want)
