@@ -86,3 +86,64 @@ def test_batch_size_changes_nothing(seed: int, pairs: str) -> None:
     want = _feed(Detector(pairs=pairs, batch_legs=1), events)
     for batch in (3, 64, 4096):
         assert repr(_feed(Detector(pairs=pairs, batch_legs=batch), events)) == repr(want)
+
+
+def _plain_keys(rows: np.ndarray, t_from: np.ndarray, reach: float, cell: float, bucket: float):
+    """The grid's keys the plain way: every cell's (bucket, x, y) first, then packed."""
+    t0, t1 = rows[:, 0], rows[:, 1]
+    b_first = np.floor(t_from / bucket)
+    n_buckets = (np.floor(t1 / bucket) - b_first).astype(np.int64) + 1
+    leg = np.repeat(np.arange(rows.shape[0]), n_buckets)
+    b = b_first[leg] + np.concatenate([np.arange(n) for n in n_buckets] or [[]]).astype(int)
+    ta = np.maximum(t_from[leg], b * bucket) - t0[leg]
+    tb = np.minimum(t1[leg], (b + 1.0) * bucket) - t0[leg]
+    x, y, vx, vy = rows[leg, 2], rows[leg, 3], rows[leg, 5], rows[leg, 6]
+    xa, xb, ya, yb = x + vx * ta, x + vx * tb, y + vy * ta, y + vy * tb
+    x_lo = np.floor((np.minimum(xa, xb) - reach) / cell)
+    x_hi = np.floor((np.maximum(xa, xb) + reach) / cell)
+    y_lo = np.floor((np.minimum(ya, yb) - reach) / cell)
+    y_hi = np.floor((np.maximum(ya, yb) + reach) / cell)
+    out_leg, cells = [], []
+    for s in range(b.size):
+        for ix in np.arange(x_lo[s], x_hi[s] + 1):
+            for iy in np.arange(y_lo[s], y_hi[s] + 1):
+                out_leg.append(leg[s])
+                cells.append((b[s], ix, iy))
+    if not cells:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    c = np.array(cells)
+    low = c.min(axis=0)
+    span = c.max(axis=0) - low + 1
+    rel = c - low
+    key = (rel[:, 0] * span[1] + rel[:, 1]) * span[2] + rel[:, 2]
+    return np.array(out_leg), key.astype(np.int64)
+
+
+@FAST
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2000),
+            st.integers(0, 900),
+            st.floats(-3e5, 3e5),
+            st.floats(-3e5, 3e5),
+            st.floats(-400, 400),
+            st.floats(-400, 400),
+        ),
+        max_size=12,
+    ),
+    st.integers(0, 600),
+    st.sampled_from([(2800.0, 22_000.0, 120.0), (1.0, 700.0, 7.0), (0.0, 5e4, 1e4)]),
+)
+def test_grid_keys_are_the_plain_cells(legs: list, dt_from: int, tuning: tuple) -> None:
+    """Same cells, in the same order, with the same keys as rasterising cell by cell."""
+    from sim.encounters.grid import grid_keys
+
+    rows = np.array(
+        [[t0, t0 + d, x, y, 7000.0, vx, vy, 0.0] for t0, d, x, y, vx, vy in legs], dtype=float
+    ).reshape(-1, 8)
+    t_from = np.minimum(rows[:, 0] + dt_from, rows[:, 1])
+    leg, key = grid_keys(rows, t_from, *tuning)
+    want_leg, want_key = _plain_keys(rows, t_from, *tuning)
+    assert leg.tolist() == want_leg.tolist()
+    assert key.tolist() == want_key.tolist()

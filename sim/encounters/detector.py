@@ -117,7 +117,8 @@ class Detector:
         self._store_ids: list[str] = []
         self._store_sides: list[str] = []
         self._store_cut: dict[int, float] = {}
-        self._log_rows: list[list[float]] = []
+        self._log_rows: list[float] = []
+        """The logged legs' rows (of :func:`leg_row`) one after the other."""
         self._log_ids: list[str] = []
         self._log_sides: list[str] = []
         self._side_codes: dict[str, int] = {}
@@ -156,24 +157,24 @@ class Detector:
                 f"legs must arrive in time order: {aircraft_id!r} starts a leg at "
                 f"{t0} s, after the detector has reached {self._clock} s"
             )
-        log = self._log_rows
+        ids = self._log_ids
+        row_index = len(ids)
         flight = self._flying.get(aircraft_id)
         if flight is None:
-            self._clock = t0
-            log.append(row)
-            self._flying[aircraft_id] = _Flight(side, leg, len(log) - 1)
+            self._flying[aircraft_id] = _Flight(side, leg, row_index)
             if side not in self._side_codes:
                 self._side_codes[side] = len(self._side_codes)
         else:  # its next leg: the same record, moved on to it
             if flight.side != side:
                 raise ValueError(f"{aircraft_id!r} is on side {flight.side!r}, got {side!r}")
-            self._clock = t0
             self._cut(flight, t0)
-            log.append(row)
-            flight.leg, flight.t1_s, flight.row, flight.in_log = leg, leg.t1_s, len(log) - 1, True
-        self._log_ids.append(aircraft_id)
+            flight.leg, flight.t1_s, flight.row, flight.in_log = leg, leg.t1_s, row_index, True
+        self._clock = t0
+        self._log_rows.extend(row)
+        ids.append(aircraft_id)
         self._log_sides.append(side)
-        if len(log) >= self._batch_min and len(log) >= len(self._store_ids):
+        logged = row_index + 1
+        if logged >= self._batch_min and logged >= len(self._store_ids):
             self._flush()
 
     def end_flight(self, aircraft_id: str, t_s: float) -> None:
@@ -255,7 +256,7 @@ class Detector:
         if flight.row is None:
             return
         if flight.in_log:
-            self._log_rows[flight.row][1] = t_s
+            self._log_rows[8 * flight.row + 1] = t_s
         else:
             self._store_cut[flight.row] = t_s
 
