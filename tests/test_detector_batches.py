@@ -147,3 +147,25 @@ def test_grid_keys_are_the_plain_cells(legs: list, dt_from: int, tuning: tuple) 
     want_leg, want_key = _plain_keys(rows, t_from, *tuning)
     assert leg.tolist() == want_leg.tolist()
     assert key.tolist() == want_key.tolist()
+
+
+@FAST
+@given(
+    st.lists(
+        st.tuples(st.integers(-(2**40), 2**40), st.integers(-3, 3), st.integers(0, 2**31)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_lexsorted_is_lexsort(triples: list[tuple[int, int, int]], narrow: bool) -> None:
+    """Packed into one integer (narrow values) or not (wide ones), the order of np.lexsort."""
+    from sim.encounters.grid import _lexsorted
+
+    a, b, c = (np.array(v, dtype=np.int64) for v in zip(*triples, strict=True))
+    if narrow:
+        a, c = a % 1000, c % 5000
+    order = np.lexsort((c, b, a))
+    got = _lexsorted(a, b, c)
+    for g, want in zip(got, (a[order], b[order], c[order]), strict=True):
+        assert g.tolist() == want.tolist()

@@ -137,14 +137,13 @@ def pairs_across_labels(
     if key.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    order = np.lexsort((leg, label, key))
-    key, leg, label = key[order], leg[order], label[order]
+    key, label, leg = _lexsorted(key, label, leg)
     new_key = _starts(key)
     start = np.flatnonzero(new_key)
-    size = np.diff(np.r_[start, key.size])
-    mixed = np.minimum.reduceat(label, start) < np.maximum.reduceat(label, start)
-    has_new = np.maximum.reduceat(is_new[leg].astype(np.int8), start) > 0
-    keep = np.repeat(mixed & has_new, size)
+    end = np.r_[start[1:], key.size]
+    mixed = label[start] != label[end - 1]  # labels ascend within a group
+    new_seen = np.r_[0, np.cumsum(is_new[leg])]
+    keep = np.repeat(mixed & (new_seen[end] > new_seen[start]), end - start)
     key, leg, label, new_key = key[keep], leg[keep], label[keep], new_key[keep]
     new_run = new_key | _starts(label)
     group_end = np.r_[np.flatnonzero(new_key)[1:], key.size]
@@ -155,6 +154,32 @@ def pairs_across_labels(
     i = np.repeat(np.arange(key.size), partners)
     j = np.repeat(ends_r, partners) + _ranks(partners)
     return leg[i], leg[j]
+
+
+def _lexsorted(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer triples ``(a, b, c)`` in ascending order (by ``a``, then ``b``, then ``c``).
+
+    One sort of a single integer per triple where it fits in 62 bits (several times faster
+    than ``np.lexsort``), else ``np.lexsort``.
+
+    Examples
+    --------
+    >>> a, b, c = _lexsorted(np.array([2, 1, 2]), np.array([0, 5, 0]), np.array([9, 3, 4]))
+    >>> a.tolist(), b.tolist(), c.tolist()
+    ([1, 2, 2], [5, 0, 0], [3, 4, 9])
+    """
+    lows = [int(v.min()) for v in (a, b, c)]
+    spans = [int(v.max()) - lo + 1 for v, lo in zip((a, b, c), lows, strict=True)]
+    if spans[0] * spans[1] * spans[2] >= 2**62:
+        order = np.lexsort((c, b, a))
+        return a[order], b[order], c[order]
+    code = ((a - lows[0]) * spans[1] + (b - lows[1])) * spans[2] + (c - lows[2])
+    code.sort()
+    c_sorted = code % spans[2] + lows[2]
+    code //= spans[2]
+    return code // spans[1] + lows[0], code % spans[1] + lows[1], c_sorted
 
 
 def _starts(values: np.ndarray) -> np.ndarray:
