@@ -167,7 +167,8 @@ class Detector:
         else:  # its next leg: the same record, moved on to it
             if flight.side != side:
                 raise ValueError(f"{aircraft_id!r} is on side {flight.side!r}, got {side!r}")
-            self._cut(flight, t0)
+            if t0 < flight.t1_s:  # a manoeuvre: the leg it replaces ends now
+                self._cut(flight, t0)
             flight.leg, flight.t1_s, flight.row, flight.in_log = leg, leg.t1_s, row_index, True
         self._clock = t0
         self._log_rows.extend(row)
