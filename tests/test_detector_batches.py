@@ -3,14 +3,16 @@ batches of any size giving the very same encounters (bit for bit, not approximat
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.encounters import Detector, Leg
-from sim.encounters.grid import pairs_across_labels, pairs_sharing_keys
+from sim.encounters.grid import _lexsorted, grid_keys, pairs_across_labels, pairs_sharing_keys
 
 FAST = settings(
     max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -137,8 +139,6 @@ def _plain_keys(rows: np.ndarray, t_from: np.ndarray, reach: float, cell: float,
 )
 def test_grid_keys_are_the_plain_cells(legs: list, dt_from: int, tuning: tuple) -> None:
     """Same cells, in the same order, with the same keys as rasterising cell by cell."""
-    from sim.encounters.grid import grid_keys
-
     rows = np.array(
         [[t0, t0 + d, x, y, 7000.0, vx, vy, 0.0] for t0, d, x, y, vx, vy in legs], dtype=float
     ).reshape(-1, 8)
@@ -160,8 +160,6 @@ def test_grid_keys_are_the_plain_cells(legs: list, dt_from: int, tuning: tuple) 
 )
 def test_lexsorted_is_lexsort(triples: list[tuple[int, int, int]], narrow: bool) -> None:
     """Packed into one integer (narrow values) or not (wide ones), the order of np.lexsort."""
-    from sim.encounters.grid import _lexsorted
-
     a, b, c = (np.array(v, dtype=np.int64) for v in zip(*triples, strict=True))
     if narrow:
         a, c = a % 1000, c % 5000
@@ -169,3 +167,16 @@ def test_lexsorted_is_lexsort(triples: list[tuple[int, int, int]], narrow: bool)
     got = _lexsorted(a, b, c)
     for g, want in zip(got, (a[order], b[order], c[order]), strict=True):
         assert g.tolist() == want.tolist()
+
+
+@FAST
+@given(st.lists(st.floats(allow_nan=True), min_size=8, max_size=8))
+def test_leg_fields_are_the_values_given(values: list[float]) -> None:
+    """Leg's own __init__ stores each value as given, by position or name; still frozen."""
+    leg = Leg(*values)
+    assert all(a is b for a, b in zip(dataclasses.astuple(leg), values, strict=True))
+    named = Leg(**dict(zip(Leg.__slots__, values, strict=True)))
+    assert repr(named) == repr(leg)
+    assert repr(dataclasses.replace(leg, t1_s=values[0])).startswith(f"Leg(t0_s={values[0]!r}")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        leg.t0_s = 0.0  # type: ignore[misc]
