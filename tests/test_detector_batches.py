@@ -1,5 +1,6 @@
-"""The detector's shortcuts against their plain forms: pairs formed only across labels, and
-batches of any size giving the very same encounters (bit for bit, not approximately)."""
+"""The detector's shortcuts against their plain forms: grid keys packed per piece, pairs formed
+only across labels, one packed sort for lexsort, Leg's own __init__, and batches of any size
+giving the very same encounters (bit for bit, not approximately)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,9 @@ is split into time buckets of ``bucket_s``; the bounding box of each piece, wide
 the outermost radius, is rasterised into square cells of ``cell_m``. Two aircraft can only be
 inside the outermost cylinder at time ``t`` if their pieces for ``t``'s bucket share a cell,
 so only pairs sharing a (bucket, cell) key are solved. Grouping equal keys is one sort, and
-groups holding no new leg are dropped before pairs are formed, so a batch costs about
+groups holding no new leg are dropped before pairs are formed; the detector forms only pairs
+of two labels (sides, or aircraft when every pair counts): most legs sharing a cell are of
+one side, often of one formation. So a batch costs about
 O(legs + nearby pairs): linear in traffic at fixed density instead of quadratic. A purely
 spatial grid (or sweep-and-prune on one axis) would pair long legs that cross the same
 ground minutes apart; the time bucket removes those, and current legs are all the grid ever
