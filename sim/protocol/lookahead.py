@@ -59,7 +59,7 @@ def close_pairs(
     vx, vy, vz = rv[:, 0], rv[:, 1], rv[:, 2]
     sp2 = vx * vx + vy * vy
     moving = sp2 > STILL_MPS * STILL_MPS
-    if moving.all():
+    if np.logical_and.reduce(moving):
         at = np.minimum(np.maximum(-(px * vx + py * vy) / sp2, 0.0), span)
     else:
         t_min = -(px * vx + py * vy) / np.where(moving, sp2, 1.0)

@@ -274,7 +274,7 @@ class Watch:
         fits = (d[:, None] < self.radii) & (dz[:, None] < self.heights)
         if self.with_roles:
             fits &= self.watched[self.codes[row]][self.codes[others[ib]]]
-        if not fits.any():
+        if not np.logical_or.reduce(fits, axis=None):
             return
         self._predict(f, others, ib, flat % self.max_legs, mine[ia], theirs[jt], fits, now)
 
@@ -294,7 +294,7 @@ class Watch:
         live = self.live
         boxes = self.boxes[:, live]
         ahead = boxes[4] > now
-        if not ahead.all():
+        if not np.logical_and.reduce(ahead):
             self.listed[live[~ahead]] = False
             self.live = live = live[ahead]
             boxes = boxes[:, ahead]
@@ -303,7 +303,7 @@ class Watch:
         r = self.reach_of.get(code)
         if r is None:
             r = self.reach_of[code] = self.reaches[code][self.codes[live]]
-        keep = (boxes[:4] <= self.tops[:, row, None] + r).all(axis=0)
+        keep = np.logical_and.reduce(boxes[:4] <= self.tops[:, row, None] + r, axis=0)
         return live[keep], r[keep]
 
     def _code(self, row: int) -> int:
