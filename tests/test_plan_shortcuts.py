@@ -1,0 +1,135 @@
+"""Traffic planning's shortcuts give the very floats of the plain computations they replace."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim import formations, traffic
+from sim.plans import FlightPlan
+
+
+def plain_offset_route(points: list, lateral_m: float) -> list:
+    """The offset route as first written: numpy mean of the legs' normals at each point."""
+    pts = np.asarray(points, dtype=float)
+    out = [tuple(points[0])]
+    for i in range(1, len(pts) - 1):
+        normals = []
+        for a, b in ((pts[i - 1], pts[i]), (pts[i], pts[i + 1])):
+            d = math.hypot(b[0] - a[0], b[1] - a[1])
+            if d > 1.0:
+                normals.append(((b[1] - a[1]) / d, -(b[0] - a[0]) / d))
+        if not normals:
+            out.append(tuple(points[i]))
+            continue
+        nx_, ny_ = np.mean(normals, axis=0)
+        norm = math.hypot(nx_, ny_)
+        scale = 1.0 / max(norm, 0.5)
+        ux, uy = (nx_ / norm, ny_ / norm) if norm > 1e-9 else normals[0]
+        out.append(
+            (
+                float(pts[i, 0] + ux * lateral_m * scale),
+                float(pts[i, 1] + uy * lateral_m * scale),
+                points[i][2],
+            )
+        )
+    out.append(tuple(points[-1]))
+    return out
+
+
+def plain_station_pattern(pattern, center, size_m, heading, alt_m, length_m) -> list:
+    """The station pattern as first written: every side measured and interpolated each lap."""
+    if pattern == "none" or length_m <= 0:
+        return [(center[0], center[1], alt_m)]
+    if pattern == "orbit":
+        angles = heading + np.arange(7) * (2 * math.pi / 6)
+        ring = [
+            (center[0] + size_m * math.cos(a), center[1] + size_m * math.sin(a)) for a in angles
+        ]
+    else:
+        ux, uy = math.cos(heading), math.sin(heading)
+        half, w = size_m / 2, size_m / 6
+        ring = [
+            (center[0] + sx * half * ux - sy * w * uy, center[1] + sx * half * uy + sy * w * ux)
+            for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))
+        ]
+    out = [(center[0], center[1], alt_m), (ring[0][0], ring[0][1], alt_m)]
+    left = length_m
+    i = 0
+    while left > 0:
+        a, b = ring[i % (len(ring) - 1)], ring[i % (len(ring) - 1) + 1]
+        seg = math.dist(a, b)
+        f = min(left / seg, 1.0)
+        out.append((a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), alt_m))
+        left -= seg
+        i += 1
+    return out
+
+
+def plain_drop_repeats_indexed(points: list) -> tuple[list, list[int]]:
+    out = [points[0]]
+    index = [0]
+    for p in points[1:]:
+        if math.hypot(p[0] - out[-1][0], p[1] - out[-1][1]) > 1.0:
+            out.append(p)
+        index.append(len(out) - 1)
+    return out, index
+
+
+coord = st.one_of(
+    st.floats(-3e5, 3e5, allow_nan=False),
+    st.sampled_from([0.0, -0.0, 0.5, -0.5, 1.0, 100.0]),
+)
+point = st.tuples(coord, coord, st.floats(0, 12000))
+route = st.lists(point, min_size=2, max_size=12)
+
+
+def bits(points: list) -> list[str]:
+    """Points to compare to the bit (``-0.0`` and ``0.0`` differ)."""
+    return [repr(tuple(float(c) for c in p)) for p in points]
+
+
+@given(route, st.floats(-3000, 3000, allow_nan=False))
+def test_offset_route_is_the_plain_one(points: list, lateral: float) -> None:
+    """The same floats as the numpy mean of the normals (straight runs, U-turns, repeats)."""
+    assert bits(formations.offset_route(points, lateral)) == bits(
+        plain_offset_route(points, lateral)
+    )
+
+
+@given(route, st.integers(0, 12), st.integers(0, 12), st.lists(st.floats(-3000, 3000), max_size=4))
+def test_abreast_reuses_the_leads_bisectors(points, i, j, laterals) -> None:
+    """Every wingman's points, the lead's bisectors reused, equal the plain offset route's
+    outside the station pattern and the lead's own inside."""
+    station = (min(i, j, len(points)), min(max(i, j), len(points)))
+    lead = FlightPlan(
+        "a", "russia", "Su-24M", "jet", "strike", "", "", 0.0, 200.0, tuple(points), station
+    )
+    for lateral in laterals:
+        side = plain_offset_route(list(points), lateral)
+        want = [p if station[0] <= k < station[1] else side[k] for k, p in enumerate(points)]
+        assert bits(formations._abreast(lead, lateral)) == bits(want)
+
+
+@given(
+    st.sampled_from(["orbit", "racetrack", "none"]),
+    st.tuples(coord, coord),
+    st.floats(100.0, 1e5),
+    st.floats(0.0, 2 * math.pi),
+    st.floats(0.0, 12000.0),
+    st.one_of(st.floats(-10.0, 3e6), st.just(0.0)),
+)
+def test_station_pattern_is_the_plain_one(pattern, center, size, heading, alt, length) -> None:
+    """Whole sides reused lap after lap give the same points as measuring each lap again."""
+    got = traffic.station_pattern(pattern, center, size, heading, alt, length)
+    assert bits(got) == bits(plain_station_pattern(pattern, center, size, heading, alt, length))
+
+
+@given(st.lists(point, min_size=1, max_size=20))
+def test_drop_repeats_indexed_is_the_plain_one(points: list) -> None:
+    got, index = traffic._drop_repeats_indexed(points)
+    want, want_index = plain_drop_repeats_indexed(points)
+    assert bits(got) == bits(want) and index == want_index
