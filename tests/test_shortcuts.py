@@ -1,14 +1,16 @@
-"""Traffic planning's shortcuts give the very floats of the plain computations they replace."""
+"""Shortcuts in traffic planning and routing give the very floats (and pairs, in order) of the
+plain computations they replace."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import shapely
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import formations, traffic
+from sim import formations, routing, traffic
 from sim.plans import FlightPlan
 
 
@@ -133,3 +135,46 @@ def test_drop_repeats_indexed_is_the_plain_one(points: list) -> None:
     got, index = traffic._drop_repeats_indexed(points)
     want, want_index = plain_drop_repeats_indexed(points)
     assert bits(got) == bits(want) and index == want_index
+
+
+def plain_tangent_pairs(xy: np.ndarray, prev: np.ndarray, nxt: np.ndarray):
+    """Tangent vertex pairs as first written: every row against every column at once."""
+    n = len(xy)
+    pu, nu = prev - xy, nxt - xy
+    dx = xy[None, :, 0] - xy[:, None, 0]
+    dy = xy[None, :, 1] - xy[:, None, 1]
+    at_i = (dx * pu[:, None, 1] - dy * pu[:, None, 0]) * (
+        dx * nu[:, None, 1] - dy * nu[:, None, 0]
+    ) >= 0.0
+    upper = np.arange(n)[None, :] > np.arange(n)[:, None]
+    moved = (dx != 0.0) | (dy != 0.0)
+    bi, bj = np.nonzero(at_i & upper & moved)
+    gx, gy = dx[bi, bj], dy[bi, bj]
+    at_j = (gx * pu[bj, 1] - gy * pu[bj, 0]) * (gx * nu[bj, 1] - gy * nu[bj, 0]) >= 0.0
+    return bi[at_j], bj[at_j]
+
+
+@given(
+    st.lists(st.tuples(st.floats(-5e4, 5e4), st.floats(-5e4, 5e4)), min_size=1, max_size=12),
+    st.floats(10.0, 2e4),
+    st.integers(1, 70),
+    st.integers(1, 4096),
+)
+def test_tangent_pairs_in_blocks_are_the_plain_ones(centres, radius, rows, cells) -> None:
+    """Blocks of rows, each against the later columns only, give the same pairs in the same
+    order as the whole matrix (areas of merged disks, holes and collinear vertices included)."""
+    area = routing.blocked_area([shapely.Point(c).buffer(radius, quad_segs=3) for c in centres])
+    xy, prev, nxt = routing._ring_vertices(area)
+    got = routing._tangent_pairs(xy, prev, nxt, cells=cells, rows=rows)
+    want = plain_tangent_pairs(xy, prev, nxt)
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+
+
+def test_tangent_pairs_of_a_square_with_repeats() -> None:
+    """Repeated vertices (zero moves) and a square: the plain pairs, in order."""
+    xy = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    prev, nxt = np.roll(xy, 1, axis=0), np.roll(xy, -1, axis=0)
+    for rows in (1, 2, 3, 64):
+        got = routing._tangent_pairs(xy, prev, nxt, rows=rows)
+        want = plain_tangent_pairs(xy, prev, nxt)
+        assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
