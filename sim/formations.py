@@ -233,8 +233,17 @@ def _abreast(lead: FlightPlan, lateral_m: float) -> list[Point]:
 
 def _airborne_shift(points: list[Point], dz_m: float) -> list[Point]:
     """Raise every point off the ground (not the take-off and landing points) by ``dz_m``."""
-    last = len(points) - 1
-    return [p if i in (0, last) else (p[0], p[1], p[2] + dz_m) for i, p in enumerate(points)]
+    if len(points) < 2:
+        return list(points)
+    inner = [(x, y, z + dz_m) for x, y, z in points[1:-1]]
+    return [points[0], *inner, points[-1]]
+
+
+def _airborne_at(points: list[Point], z_m: float) -> list[Point]:
+    """Every point off the ground (not the take-off and landing points) flown at ``z_m``."""
+    if len(points) < 2:
+        return list(points)
+    return [points[0], *[(p[0], p[1], z_m) for p in points[1:-1]], points[-1]]
 
 
 def members(
@@ -316,8 +325,7 @@ def escort_plans(
         z = escort_level + profiles.keeping_error_m(rng)
         lateral = {1: 0.0, 2: spacing, 3: -spacing, 4: 2 * spacing}[k]
         points = _abreast(lead, lateral) if lateral else list(lead.points)
-        last = len(points) - 1
-        flat = [p if i in (0, last) else (p[0], p[1], z) for i, p in enumerate(points)]
+        flat = _airborne_at(points, z)
         out.append(
             dataclasses.replace(
                 lead,

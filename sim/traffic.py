@@ -346,8 +346,21 @@ def _length(points: list[tuple[float, float]]) -> float:
     return sum(math.dist(a, b) for a, b in zip(points, points[1:], strict=False))
 
 
+SURELY_APART_M = 1.0 + 1e-6
+"""Consecutive points further apart than this (numpy's hypot) are more than a metre apart by
+``math.hypot`` too (the two differ by an ulp or so)."""
+
+
 def _drop_repeats_indexed(points: list[Point]) -> tuple[list[Point], list[int]]:
-    """:func:`_drop_repeats`, and where each input point went (the kept point it merged into)."""
+    """:func:`_drop_repeats`, and where each input point went (the kept point it merged into).
+
+    Long routes whose consecutive points are all surely apart are kept whole at once.
+    """
+    if len(points) > 16:
+        xy = np.array(points, dtype=float).reshape(len(points), -1)[:, :2]
+        step = np.diff(xy, axis=0)
+        if bool((np.hypot(step[:, 0], step[:, 1]) > SURELY_APART_M).all()):
+            return list(points), list(range(len(points)))
     out = [points[0]]
     index = [0]
     hypot = math.hypot

@@ -130,8 +130,26 @@ def test_station_pattern_is_the_plain_one(pattern, center, size, heading, alt, l
     assert bits(got) == bits(plain_station_pattern(pattern, center, size, heading, alt, length))
 
 
-@given(st.lists(point, min_size=1, max_size=20))
+step = st.one_of(
+    st.floats(-5e3, 5e3),
+    st.sampled_from([0.0, -0.0, 1.0, -1.0, 1.0 + 1e-12, 1.0 - 1e-12, 0.7071067811865476]),
+)
+
+
+@st.composite
+def walks(draw: st.DrawFn) -> list:
+    """Routes of steps that are often exactly or nearly a metre (or nothing) long."""
+    x, y = draw(coord), draw(coord)
+    out = [(x, y, 0.0)]
+    for dx, dy in draw(st.lists(st.tuples(step, step), max_size=40)):
+        x, y = x + dx, y + dy
+        out.append((x, y, 1000.0))
+    return out
+
+
+@given(st.one_of(st.lists(point, min_size=1, max_size=40), walks()))
 def test_drop_repeats_indexed_is_the_plain_one(points: list) -> None:
+    """Long routes kept whole at once keep what the point-by-point test keeps."""
     got, index = traffic._drop_repeats_indexed(points)
     want, want_index = plain_drop_repeats_indexed(points)
     assert bits(got) == bits(want) and index == want_index
@@ -178,3 +196,19 @@ def test_tangent_pairs_of_a_square_with_repeats() -> None:
         got = routing._tangent_pairs(xy, prev, nxt, rows=rows)
         want = plain_tangent_pairs(xy, prev, nxt)
         assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+
+
+@given(route, st.floats(-300, 300))
+def test_airborne_shift_is_the_plain_one(points: list, dz: float) -> None:
+    """Every point off the ground but the first and last raised by ``dz``."""
+    last = len(points) - 1
+    want = [p if i in (0, last) else (p[0], p[1], p[2] + dz) for i, p in enumerate(points)]
+    assert bits(formations._airborne_shift(points, dz)) == bits(want)
+
+
+@given(st.lists(point, min_size=1, max_size=8), st.floats(0, 12000))
+def test_airborne_at_is_the_plain_one(points: list, z: float) -> None:
+    """Every point but the first and last at ``z`` (a single point stays as it is)."""
+    last = len(points) - 1
+    want = [p if i in (0, last) else (p[0], p[1], z) for i, p in enumerate(points)]
+    assert bits(formations._airborne_at(points, z)) == bits(want)
