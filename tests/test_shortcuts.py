@@ -10,7 +10,8 @@ import shapely
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import formations, routing, traffic
+from sim import expected, formations, routing, traffic
+from sim.encounters.geometry import Leg
 from sim.plans import FlightPlan
 
 
@@ -212,3 +213,18 @@ def test_airborne_at_is_the_plain_one(points: list, z: float) -> None:
     last = len(points) - 1
     want = [p if i in (0, last) else (p[0], p[1], z) for i, p in enumerate(points)]
     assert bits(formations._airborne_at(points, z)) == bits(want)
+
+
+leg_value = st.one_of(
+    st.floats(-1e6, 1e6), st.integers(-1000, 1000), st.floats(-1e6, 1e6).map(np.float64)
+)
+
+
+@given(st.lists(st.tuples(*[leg_value] * 8), max_size=6))
+def test_leg_rows_read_the_fields_as_numpy_would(fields: list) -> None:
+    """Rows filled from the fields one by one equal the array made from the fields' tuples."""
+    raw = np.array([tuple(f) for f in fields], dtype=float).reshape(-1, 8)
+    if (raw[:, 1] < raw[:, 0]).any():
+        return  # refused either way
+    got = expected.leg_rows([Leg(*f) for f in fields])
+    assert got[:, :5].tobytes() == raw[:, :5].tobytes()
