@@ -79,7 +79,13 @@ class Corridor:
 
     def points(self) -> list[Point2]:
         """The waypoints in the plane, from the far end towards Syria."""
-        return [w.xy for w in self.waypoints]
+        return list(_projected(self.waypoints))
+
+
+@functools.cache
+def _projected(waypoints: tuple[Waypoint, ...]) -> tuple[Point2, ...]:
+    """The waypoints' positions in the plane (projected once per corridor)."""
+    return tuple(w.xy for w in waypoints)
 
 
 def _parse(name: str, entry: dict[str, object]) -> Corridor:

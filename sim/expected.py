@@ -21,6 +21,7 @@ of the pair whose windows overlap the encounter.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import operator
 from collections.abc import Mapping, Sequence
@@ -122,14 +123,15 @@ def counts_of_rows(
     """:func:`expected_counts` of legs given as :func:`leg_rows` and the id of each row."""
     cats = tuple(categories)
     names = tuple(c.name for c in cats)
-    types = sorted({aircraft[a][1] for a in ids})
-    type_index = {t: k for k, t in enumerate(types)}
-    kind = np.array([type_index[aircraft[a][1]] for a in ids], dtype=np.int64).reshape(-1)
-    per_type = np.array([_leg_sds(model.sd(t)) for t in types], dtype=float).reshape(-1, 3)
-    per_leg = per_type[kind]
     names_of = sorted(set(ids))
     index = {a: k for k, a in enumerate(names_of)}
     who = np.array([index[a] for a in ids], dtype=np.int64).reshape(-1)
+    types = sorted({aircraft[a][1] for a in names_of})
+    type_index = {t: k for k, t in enumerate(types)}
+    kind_of = np.array([type_index[aircraft[a][1]] for a in names_of], dtype=np.int64)
+    kind = kind_of.reshape(-1)[who]  # each row's type, looked up once per aircraft
+    per_type = np.array([_leg_sds(model.sd(t)) for t in types], dtype=float).reshape(-1, 3)
+    per_leg = per_type[kind]
     side_names = sorted({aircraft[a][0] for a in names_of})
     side_of = np.array([side_names.index(aircraft[a][0]) for a in names_of], dtype=np.int64)
     i, j = _near_passes(rows, who, side_of[who] if pairs != "all" else None, cats, per_leg)
@@ -182,7 +184,8 @@ def with_p_nmac(encounters: Sequence[Encounter], expected: ExpectedCounts) -> li
 
 def leg_rows(legs: Sequence[Leg]) -> np.ndarray:
     """``(n, 8)`` rows ``t0, t1, x, y, z, vx, vy, vz`` of legs (zero velocity if zero length)."""
-    raw = np.array(list(map(_LEG_FIELDS, legs)), dtype=float).reshape(-1, 8)
+    fields = itertools.chain.from_iterable(map(_LEG_FIELDS, legs))
+    raw = np.fromiter(fields, dtype=float, count=8 * len(legs)).reshape(-1, 8)
     dt = raw[:, 1] - raw[:, 0]
     if not np.isfinite(raw).all() or (dt < 0).any():
         raise ValueError("legs must be finite and end no earlier than they start")

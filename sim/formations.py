@@ -147,44 +147,103 @@ def offset_route(points: list[Point] | tuple[Point, ...], lateral_m: float) -> l
     >>> offset_route([(0, 0, 0), (0, 1000, 100), (0, 2000, 100), (0, 3000, 0)], 50.0)
     [(0, 0, 0), (50.0, 1000.0, 100), (50.0, 2000.0, 100), (0, 3000, 0)]
     """
-    pts = np.asarray(points, dtype=float)
-    n = len(pts)
+    return _shifted(points, _bisectors(points), lateral_m)
+
+
+def _shifted(
+    points: list[Point] | tuple[Point, ...],
+    bisectors: Bisectors,
+    lateral_m: float,
+) -> list[Point]:
+    """The points moved ``lateral_m`` along their bisectors (``None``: the point stays)."""
     out: list[Point] = [tuple(points[0])]  # type: ignore[list-item]
-    for i in range(1, n - 1):
-        normals = []
-        for a, b in ((pts[i - 1], pts[i]), (pts[i], pts[i + 1])):
-            d = math.hypot(b[0] - a[0], b[1] - a[1])
-            if d > 1.0:
-                normals.append(((b[1] - a[1]) / d, -(b[0] - a[0]) / d))
-        if not normals:
+    for i in range(1, len(points) - 1):
+        b = bisectors[i]
+        if b is None:
             out.append(tuple(points[i]))  # type: ignore[arg-type]
             continue
-        nx_, ny_ = np.mean(normals, axis=0)
+        ux, uy, scale = b
+        x, y = float(points[i][0]), float(points[i][1])
+        out.append((x + ux * lateral_m * scale, y + uy * lateral_m * scale, points[i][2]))
+    out.append(tuple(points[-1]))  # type: ignore[arg-type]
+    return out
+
+
+Bisectors = tuple[tuple[float, float, float] | None, ...]
+_last_bisectors: list[tuple[object, Bisectors]] = []
+
+
+def _lead_bisectors(lead: FlightPlan) -> Bisectors:
+    """:func:`_bisectors` of a lead's points off its station pattern, worked out once for all
+    its wingmen and escorts (they share the lead's very tuple; the last one asked is kept, by
+    identity, so points that merely compare equal, such as ``0.0`` and ``-0.0``, never share
+    an answer).
+    """
+    if _last_bisectors and _last_bisectors[0][0] is lead.points:
+        return _last_bisectors[0][1]
+    found = _bisectors(lead.points, lead.station)
+    _last_bisectors[:] = [(lead.points, found)]
+    return found
+
+
+def _bisectors(
+    points: list[Point] | tuple[Point, ...], skip: tuple[int, int] = (0, 0)
+) -> Bisectors:
+    """Per point: the unit bisector of its turn and how much longer it is than the offset
+    (``None`` at the ends, where both legs are shorter than a metre, and at the indices
+    ``[i, j)`` of ``skip``).
+
+    The mean of the legs' normals is summed from zero and divided, as ``numpy.mean`` does,
+    so a wingman's points come out the same for every offset (a formation's members and
+    escorts share their lead's points, so they are worked out once).
+    """
+    out: list[tuple[float, float, float] | None] = [None]
+    for i in range(1, len(points) - 1):
+        if skip[0] <= i < skip[1]:
+            out.append(None)
+            continue
+        normals = []
+        for a, b in ((points[i - 1], points[i]), (points[i], points[i + 1])):
+            ax, ay, bx, by = float(a[0]), float(a[1]), float(b[0]), float(b[1])
+            d = math.hypot(bx - ax, by - ay)
+            if d > 1.0:
+                normals.append(((by - ay) / d, -(bx - ax) / d))
+        if not normals:
+            out.append(None)
+            continue
+        sx = sy = 0.0
+        for nx_, ny_ in normals:
+            sx += nx_
+            sy += ny_
+        nx_, ny_ = sx / len(normals), sy / len(normals)
         norm = math.hypot(nx_, ny_)
         scale = 1.0 / max(norm, 0.5)  # the bisector is longer; at most twice (sharp turns)
         ux, uy = (nx_ / norm, ny_ / norm) if norm > 1e-9 else normals[0]
-        out.append(
-            (
-                float(pts[i, 0] + ux * lateral_m * scale),
-                float(pts[i, 1] + uy * lateral_m * scale),
-                points[i][2],
-            )
-        )
-    out.append(tuple(points[-1]))  # type: ignore[arg-type]
-    return out
+        out.append((ux, uy, scale))
+    out.append(None)
+    return tuple(out)
 
 
 def _abreast(lead: FlightPlan, lateral_m: float) -> list[Point]:
     """The lead's points offset to the side outside its station pattern, its own inside."""
     i, j = lead.station
-    side = offset_route(lead.points, lateral_m)
+    side = _shifted(lead.points, _lead_bisectors(lead), lateral_m)
     return [p if i <= k < j else side[k] for k, p in enumerate(lead.points)]
 
 
 def _airborne_shift(points: list[Point], dz_m: float) -> list[Point]:
     """Raise every point off the ground (not the take-off and landing points) by ``dz_m``."""
-    last = len(points) - 1
-    return [p if i in (0, last) else (p[0], p[1], p[2] + dz_m) for i, p in enumerate(points)]
+    if len(points) < 2:
+        return list(points)
+    inner = [(x, y, z + dz_m) for x, y, z in points[1:-1]]
+    return [points[0], *inner, points[-1]]
+
+
+def _airborne_at(points: list[Point], z_m: float) -> list[Point]:
+    """Every point off the ground (not the take-off and landing points) flown at ``z_m``."""
+    if len(points) < 2:
+        return list(points)
+    return [points[0], *[(p[0], p[1], z_m) for p in points[1:-1]], points[-1]]
 
 
 def members(
@@ -266,8 +325,7 @@ def escort_plans(
         z = escort_level + profiles.keeping_error_m(rng)
         lateral = {1: 0.0, 2: spacing, 3: -spacing, 4: 2 * spacing}[k]
         points = _abreast(lead, lateral) if lateral else list(lead.points)
-        last = len(points) - 1
-        flat = [p if i in (0, last) else (p[0], p[1], z) for i, p in enumerate(points)]
+        flat = _airborne_at(points, z)
         out.append(
             dataclasses.replace(
                 lead,

@@ -18,7 +18,7 @@ import numpy as np
 from sim import aircraft, corridors, places
 from sim.plans import FlightPlan, Point
 from sim.scenario import SortieStream
-from sim.support import Approach, SupportPlan, stream_corridor
+from sim.support import Approach, SupportPlan, find_place, place_xy, stream_corridor
 from sim.units import FT
 
 __all__ = ["LAUNCH_INTERVAL_S", "DESCENT_M", "launcher_approach", "missile_plans"]
@@ -72,10 +72,10 @@ def missile_plans(
     """
     assert stream.weapon is not None and stream.launch_point is not None
     w = aircraft.find_type(stream.weapon)
-    launch = places.find_place(stream.launch_point)
+    launch = find_place(stream.launch_point)
     t_launch = _arrival_s(bomber, bomber.station[0])
     x0, y0, z0 = bomber.points[bomber.station[0]]
-    via = corridors.route_in(stream_corridor(stream), launch.xy)
+    via = corridors.route_in(stream_corridor(stream), place_xy(launch))
     out = []
     for j in range(stream.salvo):
         if shared:

@@ -385,24 +385,29 @@ def _tangent(v: np.ndarray, prev: np.ndarray, nxt: np.ndarray, d: np.ndarray) ->
 
 
 def _tangent_pairs(
-    xy: np.ndarray, prev: np.ndarray, nxt: np.ndarray, cells: int = 1 << 21
+    xy: np.ndarray, prev: np.ndarray, nxt: np.ndarray, cells: int = 1 << 21, rows: int = 64
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Vertex pairs ``i < j`` whose segment is tangent at both ends, in blocks of rows."""
+    """Vertex pairs ``i < j`` whose segment is tangent at both ends, in order of ``i`` then
+    ``j``: blocks of at most ``rows`` rows (fewer if a block would exceed ``cells`` cells),
+    each against the columns after its first row only (the pairs ``i < j``).
+    """
     n = len(xy)
     pu, nu = prev - xy, nxt - xy
-    rows = max(1, cells // max(n, 1))
+    rows = max(1, min(rows, cells // max(n, 1)))
     out_i, out_j = [], []
     for lo in range(0, n, rows):
         hi = min(n, lo + rows)
-        dx = xy[None, :, 0] - xy[lo:hi, None, 0]
-        dy = xy[None, :, 1] - xy[lo:hi, None, 1]
+        first = lo + 1  # the columns j > i for every row i of the block
+        dx = xy[None, first:, 0] - xy[lo:hi, None, 0]
+        dy = xy[None, first:, 1] - xy[lo:hi, None, 1]
         at_i = (dx * pu[lo:hi, None, 1] - dy * pu[lo:hi, None, 0]) * (
             dx * nu[lo:hi, None, 1] - dy * nu[lo:hi, None, 0]
         ) >= 0.0
-        upper = np.arange(n)[None, :] > np.arange(lo, hi)[:, None]
+        upper = np.arange(first, n)[None, :] > np.arange(lo, hi)[:, None]
         moved = (dx != 0.0) | (dy != 0.0)
         bi, bj = np.nonzero(at_i & upper & moved)  # few: then tangent at the other end?
         gx, gy = dx[bi, bj], dy[bi, bj]
+        bj = bj + first
         at_j = (gx * pu[bj, 1] - gy * pu[bj, 0]) * (gx * nu[bj, 1] - gy * nu[bj, 0]) >= 0.0
         out_i.append(bi[at_j] + lo)
         out_j.append(bj[at_j])

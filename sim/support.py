@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -30,7 +31,15 @@ from sim import aircraft, corridors, places
 from sim.scenario import Scenario, SortieStream
 from sim.units import MIN
 
-__all__ = ["Approach", "SupportPlan", "approach", "plan_support", "tanker_tracks"]
+__all__ = [
+    "Approach",
+    "SupportPlan",
+    "approach",
+    "find_place",
+    "place_xy",
+    "plan_support",
+    "tanker_tracks",
+]
 
 Point2 = tuple[float, float]
 
@@ -60,27 +69,39 @@ class Approach:
     refuelled: bool
 
 
+@functools.cache
+def find_place(name: str) -> places.Place:
+    """:func:`sim.places.find_place`, looked up once per name (places are read once)."""
+    return places.find_place(name)
+
+
+@functools.cache
+def place_xy(place: places.Place) -> Point2:
+    """A place's position in the plane (``place.xy``), projected once per place."""
+    return place.xy
+
+
 def tanker_tracks(scenario: Scenario, side: str) -> tuple[Point2, ...]:
     """The targets of the side's tanker streams, in the plane (each place once)."""
     names: list[str] = []
     for st in scenario.traffic.sorties:
         if st.side == side and st.mission == "tanker":
-            names += [places.find_place(t).name for t in st.targets]
-    return tuple(places.places()[n].xy for n in dict.fromkeys(names))
+            names += [find_place(t).name for t in st.targets]
+    return tuple(place_xy(find_place(n)) for n in dict.fromkeys(names))
 
 
 def stream_corridor(stream: SortieStream) -> corridors.Corridor | None:
     """The corridor a stream flies: the one it names, else its base's (for its side)."""
     if stream.corridor is not None:
         return corridors.find_corridor(stream.corridor)
-    c = corridors.corridor_for_base(places.find_place(stream.base).name)
+    c = corridors.corridor_for_base(find_place(stream.base).name)
     return c if c is not None and c.side in ("any", stream.side) else None
 
 
 def plan_support(stream: SortieStream, scenario: Scenario) -> SupportPlan:
     """The corridor and tanker tracks a stream's sorties may use."""
     t = aircraft.find_type(stream.type)
-    base = places.find_place(stream.base).xy
+    base = place_xy(find_place(stream.base))
     via = tuple(corridors.route_in(stream_corridor(stream), base))
     can = t.aar_endurance_s is not None and stream.refuel is not False
     tracks = tanker_tracks(scenario, stream.side) if can and stream.mission != "tanker" else ()

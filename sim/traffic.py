@@ -130,8 +130,9 @@ def stream_plans(
     ``per_day`` over the mean formation size; each cruises at a level (``sim.profiles``).
     """
     t = aircraft.find_type(stream.type)
-    base = places.find_place(stream.base)
-    targets = [places.find_place(name) for name in stream.targets]
+    base = support.find_place(stream.base)
+    base_xy = support.place_xy(base)
+    targets = [support.find_place(name) for name in stream.targets]
     shape = formations.shape_of(t.name, stream.mission, stream.formation_size)
     scale = scenario.traffic.scale / formations.mean_size(shape)
     times = departure_times(stream, scale, scenario.duration_s, rng)
@@ -152,16 +153,16 @@ def stream_plans(
         level, alt = profiles.draw_altitude(t, stream.mission, rng, stream.alt_ft)
         group = f"{prefix}-{k + 1:03d}"
         if stream.weapon is not None:
-            launch = places.find_place(str(stream.launch_point))
-            target, aim = launch, launch.xy
+            launch = support.find_place(str(stream.launch_point))
+            target, aim = launch, support.place_xy(launch)
             way = launches.launcher_approach(ways, aim)
         else:
-            way = support.approach(ways, base.xy, aim, t.cruise_mps, station_min)
+            way = support.approach(ways, base_xy, aim, t.cruise_mps, station_min)
         for m in range(stream.salvo if stream.mission == "cruise_missile" else 1):
             fid = group + (f"-{m + 1}" if stream.salvo > 1 and stream.weapon is None else "")
             if shared and stream.mission == "cruise_missile":  # each missile its own aim
                 target, aim = shared[(k * stream.salvo + m) % len(shared)]
-            points, station, aim_at = mission_points(stream, t, base.xy, aim, alt, rng, way)
+            points, station, aim_at = mission_points(stream, t, base_xy, aim, alt, rng, way)
             lead = FlightPlan(
                 fid,
                 stream.side,
@@ -224,10 +225,10 @@ def aim_near(
     """
     area = _aim_area(target.country)
     for _ in range(AIM_TRIES):
-        x, y = _aim_point(target.xy, radius_m, rng)
+        x, y = _aim_point(support.place_xy(target), radius_m, rng)
         if area is None or shapely.contains_xy(area, x, y):
             return (x, y)
-    return target.xy
+    return support.place_xy(target)
 
 
 def mission_points(
@@ -318,13 +319,24 @@ def station_pattern(
             for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))
         ]
     out = [(center[0], center[1], alt_m), (ring[0][0], ring[0][1], alt_m)]
+    sides = len(ring) - 1
+    # Each side's length and its end as flown whole (``f = 1``) are the same every lap.
+    segs = [math.dist(ring[k], ring[k + 1]) for k in range(sides)]
+    ends = [
+        (a[0] + 1.0 * (b[0] - a[0]), a[1] + 1.0 * (b[1] - a[1]), alt_m)
+        for a, b in zip(ring, ring[1:], strict=False)
+    ]
     left = length_m
     i = 0
     while left > 0:
-        a, b = ring[i % (len(ring) - 1)], ring[i % (len(ring) - 1) + 1]
-        seg = math.dist(a, b)
-        f = min(left / seg, 1.0)
-        out.append((a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), alt_m))
+        k = i % sides
+        seg = segs[k]
+        if left >= seg:
+            out.append(ends[k])
+        else:
+            a, b = ring[k], ring[k + 1]
+            f = left / seg
+            out.append((a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), alt_m))
         left -= seg
         i += 1
     return out
@@ -334,13 +346,29 @@ def _length(points: list[tuple[float, float]]) -> float:
     return sum(math.dist(a, b) for a, b in zip(points, points[1:], strict=False))
 
 
+SURELY_APART_M = 1.0 + 1e-6
+"""Consecutive points further apart than this (numpy's hypot) are more than a metre apart by
+``math.hypot`` too (the two differ by an ulp or so)."""
+
+
 def _drop_repeats_indexed(points: list[Point]) -> tuple[list[Point], list[int]]:
-    """:func:`_drop_repeats`, and where each input point went (the kept point it merged into)."""
+    """:func:`_drop_repeats`, and where each input point went (the kept point it merged into).
+
+    Long routes whose consecutive points are all surely apart are kept whole at once.
+    """
+    if len(points) > 16:
+        xy = np.array(points, dtype=float).reshape(len(points), -1)[:, :2]
+        step = np.diff(xy, axis=0)
+        if bool((np.hypot(step[:, 0], step[:, 1]) > SURELY_APART_M).all()):
+            return list(points), list(range(len(points)))
     out = [points[0]]
     index = [0]
+    hypot = math.hypot
+    lx, ly = points[0][0], points[0][1]
     for p in points[1:]:
-        if math.hypot(p[0] - out[-1][0], p[1] - out[-1][1]) > 1.0:
+        if hypot(p[0] - lx, p[1] - ly) > 1.0:
             out.append(p)
+            lx, ly = p[0], p[1]
         index.append(len(out) - 1)
     return out, index
 

@@ -96,7 +96,7 @@ def _zones_met(
     if not flights or not zones:
         return met
     counts = [len(f.route) for f in flights]
-    xy = np.array([p[:2] for f in flights for p in f.route], dtype=float)
+    xy = np.array([p for f in flights for p in f.route], dtype=float).reshape(-1, 3)[:, :2]
     paths = shapely.linestrings(xy, indices=np.repeat(np.arange(len(flights)), counts))
     sides = np.array([f.side for f in flights])
     for z, g in zones:
