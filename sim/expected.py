@@ -32,7 +32,7 @@ import numpy as np
 from sim.aircraft import find_type
 from sim.encounters import DEFAULT_CATEGORIES, Category, Encounter, Leg, outermost
 from sim.encounters.closed_form import LegArrays, solve_arrays
-from sim.encounters.grid import grid_keys, may_meet, pairs_sharing_keys
+from sim.encounters.grid import grid_keys, label_run_pairs, may_meet, pairs_sharing_keys
 from sim.risk import leg_covariance, pass_probability
 from sim.uncertainty import ErrorModel
 
@@ -255,16 +255,7 @@ def _cross_pairs(
     """
     order = np.lexsort((leg, label, key))
     leg, key, label = leg[order], key[order], label[order]
-    new_key = _starts(key)
-    new_run = new_key | _starts(label)
-    group_end = np.r_[np.flatnonzero(new_key)[1:], key.size]
-    run_end = np.r_[np.flatnonzero(new_run)[1:], key.size]
-    ends_g = group_end[np.cumsum(new_key) - 1]
-    ends_r = run_end[np.cumsum(new_run) - 1]
-    partners = ends_g - ends_r
-    i = np.repeat(np.arange(key.size), partners)
-    j = np.repeat(ends_r, partners) + _ranks(partners)
-    return leg[i], leg[j]
+    return label_run_pairs(key, leg, label, _starts(key))
 
 
 def _starts(values: np.ndarray) -> np.ndarray:
@@ -272,11 +263,6 @@ def _starts(values: np.ndarray) -> np.ndarray:
     out = np.ones(values.size, dtype=bool)
     out[1:] = values[1:] != values[:-1]
     return out
-
-
-def _ranks(counts: np.ndarray) -> np.ndarray:
-    """``0..c-1`` for each count ``c``, concatenated."""
-    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _pass_probabilities(

@@ -146,7 +146,22 @@ def pairs_across_labels(
     mixed = label[start] != label[end - 1]  # labels ascend within a group
     new_seen = np.r_[0, np.cumsum(is_new[leg])]
     keep = np.repeat(mixed & (new_seen[end] > new_seen[start]), end - start)
-    key, leg, label, new_key = key[keep], leg[keep], label[keep], new_key[keep]
+    return label_run_pairs(key[keep], leg[keep], label[keep], new_key[keep])
+
+
+def label_run_pairs(
+    key: np.ndarray, leg: np.ndarray, label: np.ndarray, new_key: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Of entries sorted by key, then label: each entry paired with every entry of a later
+    label in its key's group (``new_key``: where a group starts), as ``(leg, leg)``.
+
+    Examples
+    --------
+    >>> key, label = np.array([5, 5, 5, 6]), np.array([0, 0, 1, 1])
+    >>> i, j = label_run_pairs(key, np.arange(4), label, np.array([1, 0, 0, 1], dtype=bool))
+    >>> i.tolist(), j.tolist()
+    ([0, 1], [2, 2])
+    """
     new_run = new_key | _starts(label)
     group_end = np.r_[np.flatnonzero(new_key)[1:], key.size]
     run_end = np.r_[np.flatnonzero(new_run)[1:], key.size]
