@@ -170,7 +170,7 @@ def _shifted(
 
 
 Bisectors = tuple[tuple[float, float, float] | None, ...]
-_last_bisectors: list[tuple[object, Bisectors]] = []
+_last_bisectors: list[tuple[object, Bisectors, tuple[int, int]]] = []
 
 
 def _lead_bisectors(lead: FlightPlan) -> Bisectors:
@@ -179,10 +179,11 @@ def _lead_bisectors(lead: FlightPlan) -> Bisectors:
     identity, so points that merely compare equal, such as ``0.0`` and ``-0.0``, never share
     an answer).
     """
-    if _last_bisectors and _last_bisectors[0][0] is lead.points:
-        return _last_bisectors[0][1]
+    last = _last_bisectors[-1] if _last_bisectors else None  # one read: runs in threads
+    if last is not None and last[0] is lead.points and last[2] == lead.station:
+        return last[1]
     found = _bisectors(lead.points, lead.station)
-    _last_bisectors[:] = [(lead.points, found)]
+    _last_bisectors[:] = [(lead.points, found, lead.station)]
     return found
 
 
