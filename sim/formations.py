@@ -170,21 +170,6 @@ def _shifted(
 
 
 Bisectors = tuple[tuple[float, float, float] | None, ...]
-_last_bisectors: list[tuple[object, Bisectors, tuple[int, int]]] = []
-
-
-def _lead_bisectors(lead: FlightPlan) -> Bisectors:
-    """:func:`_bisectors` of a lead's points off its station pattern, worked out once for all
-    its wingmen and escorts (they share the lead's very tuple; the last one asked is kept, by
-    identity, so points that merely compare equal, such as ``0.0`` and ``-0.0``, never share
-    an answer).
-    """
-    last = _last_bisectors[-1] if _last_bisectors else None  # one read: runs in threads
-    if last is not None and last[0] is lead.points and last[2] == lead.station:
-        return last[1]
-    found = _bisectors(lead.points, lead.station)
-    _last_bisectors[:] = [(lead.points, found, lead.station)]
-    return found
 
 
 def _bisectors(
@@ -196,7 +181,8 @@ def _bisectors(
 
     The mean of the legs' normals is summed from zero and divided, as ``numpy.mean`` does,
     so a wingman's points come out the same for every offset (a formation's members and
-    escorts share their lead's points, so they are worked out once).
+    escorts share their lead's points: worked out once per lead and handed to
+    :func:`_abreast`).
     """
     out: list[tuple[float, float, float] | None] = [None]
     for i in range(1, len(points) - 1):
@@ -225,10 +211,12 @@ def _bisectors(
     return tuple(out)
 
 
-def _abreast(lead: FlightPlan, lateral_m: float) -> list[Point]:
-    """The lead's points offset to the side outside its station pattern, its own inside."""
+def _abreast(lead: FlightPlan, lateral_m: float, bisectors: Bisectors) -> list[Point]:
+    """The lead's points offset to the side outside its station pattern, its own inside
+    (``bisectors``: ``_bisectors(lead.points, lead.station)``).
+    """
     i, j = lead.station
-    side = _shifted(lead.points, _lead_bisectors(lead), lateral_m)
+    side = _shifted(lead.points, bisectors, lateral_m)
     return [p if i <= k < j else side[k] for k, p in enumerate(lead.points)]
 
 
@@ -287,15 +275,17 @@ def wingmen(
     keeping = formation_table().station
     spacing = keeping.spacing_nm * NM
     lead_error = _cruise_alt(lead) - level_m
+    abreast = shape.station == "abreast"
+    bisectors = _bisectors(lead.points, lead.station) if abreast and size > 1 else ()
     out = []
     for member in range(2, size + 1):
         stack = keeping.stack_ft * FT if member >= 3 else 0.0
         dz = stack + profiles.keeping_error_m(rng) - lead_error
         depart = lead.depart_s + (member - 1) * spacing / lead.speed_mps
         points = list(lead.points)
-        if shape.station == "abreast":
+        if abreast:
             lateral = {2: spacing, 3: -spacing, 4: 2 * spacing}[member]
-            points = _abreast(lead, lateral)
+            points = _abreast(lead, lateral, bisectors)
         out.append(
             dataclasses.replace(
                 lead,
@@ -321,11 +311,12 @@ def escort_plans(
     escort_level = profiles.draw_level((lo_ft, hi_ft), rng) * FT
     spacing = formation_table().station.spacing_nm * NM
     depart = lead.depart_s + escort.trail_nm * NM / lead.speed_mps
+    bisectors = _bisectors(lead.points, lead.station) if escort.size > 1 else ()
     out = []
     for k in range(1, escort.size + 1):
         z = escort_level + profiles.keeping_error_m(rng)
         lateral = {1: 0.0, 2: spacing, 3: -spacing, 4: 2 * spacing}[k]
-        points = _abreast(lead, lateral) if lateral else list(lead.points)
+        points = _abreast(lead, lateral, bisectors) if lateral else list(lead.points)
         flat = _airborne_at(points, z)
         out.append(
             dataclasses.replace(

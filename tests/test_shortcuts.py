@@ -111,10 +111,11 @@ def test_abreast_reuses_the_leads_bisectors(points, i, j, laterals) -> None:
     lead = FlightPlan(
         "a", "russia", "Su-24M", "jet", "strike", "", "", 0.0, 200.0, tuple(points), station
     )
+    bisectors = formations._bisectors(lead.points, lead.station)
     for lateral in laterals:
         side = plain_offset_route(list(points), lateral)
         want = [p if station[0] <= k < station[1] else side[k] for k, p in enumerate(points)]
-        assert bits(formations._abreast(lead, lateral)) == bits(want)
+        assert bits(formations._abreast(lead, lateral, bisectors)) == bits(want)
 
 
 @given(
