@@ -136,17 +136,22 @@ hour (ICAO Doc 9574, 2nd ed. 2002, section 2.1.4): a yardstick for ``collision.r
 
 def expected_figures(result: RunResult) -> dict[str, Any]:
     """``expected_encounters``, ``expected_rates_per_1000_fh`` and ``collision`` of a run
-    (all None when no aircraft carries a position error).
+    (all None when no aircraft carries a position error), and with ``uncertainty.timing_draws``
+    also ``expected_over_timing`` and ``expected_rates_over_timing_per_1000_fh`` (see
+    :mod:`sim.timing`).
 
     ``collision``: ``expected`` collisions, ``p_given_nmac`` (expected collisions over
     expected encounters entering the most severe cylinder), ``rate_per_fh`` (per flight hour).
+    ``expected_over_timing``: per category the mean over the re-timings and ``<c>_sd`` (its
+    spread between them), ``collisions``, ``collisions_sd``, ``collision_rate_per_fh``,
+    ``draws`` and ``exact`` (no mechanism on, so no path depends on the timing flown).
     """
     exp = result.expected
     if exp is None:
         return {"expected_encounters": None, "expected_rates_per_1000_fh": None, "collision": None}
     fh = flight_hours(result)
     per = PER_FH / fh if fh > 0 else float("nan")
-    return {
+    out: dict[str, Any] = {
         "expected_encounters": {c: exp.encounters[c] for c in exp.categories},
         "expected_rates_per_1000_fh": {c: exp.encounters[c] * per for c in exp.categories},
         "collision": {
@@ -156,23 +161,9 @@ def expected_figures(result: RunResult) -> dict[str, Any]:
             "passes_in_reach": exp.passes,
         },
     }
-
-
-def over_timing_figures(result: RunResult) -> dict[str, Any]:
-    """``expected_over_timing`` and ``expected_rates_over_timing_per_1000_fh`` of a run (none
-    unless ``uncertainty.timing_draws`` asked for them; see :mod:`sim.timing`).
-
-    ``expected_over_timing``: per category the mean over the re-timings and ``<c>_sd`` (its
-    spread between them), ``collisions``, ``collisions_sd``, ``collision_rate_per_fh``,
-    ``draws`` and ``exact`` (no mechanism on, so no path depends on the timing flown).
-    """
     t = result.expected_over_timing
-    if t is None:
-        return {}
-    fh = flight_hours(result)
-    per = PER_FH / fh if fh > 0 else float("nan")
-    return {
-        "expected_over_timing": {
+    if t is not None:
+        out["expected_over_timing"] = {
             **t.encounters,
             **{f"{c}_sd": t.sd[c] for c in t.categories},
             "collisions": t.collisions,
@@ -180,9 +171,11 @@ def over_timing_figures(result: RunResult) -> dict[str, Any]:
             "collision_rate_per_fh": t.collisions / fh if fh > 0 else float("nan"),
             "draws": t.draws,
             "exact": t.exact,
-        },
-        "expected_rates_over_timing_per_1000_fh": {c: t.encounters[c] * per for c in t.categories},
-    }
+        }
+        out["expected_rates_over_timing_per_1000_fh"] = {
+            c: t.encounters[c] * per for c in t.categories
+        }
+    return out
 
 
 def causes_of(result: RunResult) -> tuple[str, ...]:
@@ -309,7 +302,6 @@ def summarize(
         "formation_encounters": formation_encounters(result),
         "rates_per_1000_fh_over_syria": rates_over_syria(result, fh=over_syria),
         **expected_figures(result),
-        **over_timing_figures(result),
         "position_errors_sampled": result.sampled,
         "comms": comms_figures(result),
         "protocol_effects": protocol_figures(result),
