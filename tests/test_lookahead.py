@@ -21,7 +21,7 @@ from sim.protocol.lookahead import (
 from sim.protocol.watch import Rule, Watch
 
 
-def _legs(draw: st.DrawFn, n: int) -> np.ndarray:
+def leg_rows(draw: st.DrawFn, n: int) -> np.ndarray:
     coord = st.floats(-3e5, 3e5, allow_nan=False)
     speed = st.floats(-300, 300, allow_nan=False)
     rows = []
@@ -40,7 +40,7 @@ def _legs(draw: st.DrawFn, n: int) -> np.ndarray:
 @st.composite
 def leg_pairs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
     n = draw(st.integers(1, 2 * FEW))  # pair by pair in plain floats, and as arrays
-    return _legs(draw, n), _legs(draw, n)
+    return leg_rows(draw, n), leg_rows(draw, n)
 
 
 @settings(max_examples=100, deadline=None)

@@ -29,7 +29,8 @@ from shapely.geometry.base import BaseGeometry
 
 from sim import aircraft
 from sim.protocol.ahead import path_and_box
-from sim.protocol.lookahead import close_pairs, merged_stays, pair_reach, pair_rules
+from sim.protocol.lookahead import merged_stays, pair_reach, pair_rules
+from sim.protocol.watch_kernels import all_ahead, boxes_near, near_leg_pairs
 from sim.units import MIN
 
 if TYPE_CHECKING:
@@ -256,27 +257,18 @@ class Watch:
         others, reach = self._candidates(row, now)
         if len(others) == 0:
             return
-        mine = self.paths[row]
-        mine = mine[mine[:, 1] > now]
-        theirs = self.paths[others].reshape(-1, 8)
-        alive = np.flatnonzero(theirs[:, 1] > now)
-        theirs = theirs[alive]
-        ia, jt, d, dz = close_pairs(mine, theirs)
-        flat = alive[jt]
-        ib = flat // self.max_legs
         # a rule can concern a pair only within the pair's reach and the tallest cylinder
-        close = np.flatnonzero((d < reach[ib]) & (dz < self.height))
-        if len(close) == 0:
+        ka, ib, kb, d, dz = near_leg_pairs(self.paths, row, others, reach, self.height, now)
+        if len(ka) == 0:
             return
-        ia, jt, flat, ib = ia[close], jt[close], flat[close], ib[close]
-        d, dz = d[close], dz[close]
         # per rule: within its radius and height, and (with roles) a pair it watches
         fits = (d[:, None] < self.radii) & (dz[:, None] < self.heights)
         if self.with_roles:
             fits &= self.watched[self.codes[row]][self.codes[others[ib]]]
         if not np.logical_or.reduce(fits, axis=None):
             return
-        self._predict(f, others, ib, flat % self.max_legs, mine[ia], theirs[jt], fits, now)
+        a, t = self.paths[row][ka], self.paths[others[ib], kb]
+        self._predict(f, others, ib, kb, a, t, fits, now)
 
     def _candidates(self, row: int, now: float) -> tuple[np.ndarray, np.ndarray]:
         """The rows (ascending) of the other sides' aircraft whose paths ahead can come within
@@ -292,18 +284,16 @@ class Watch:
             self.live = np.flatnonzero(self.listed)
             self.reach_of.clear()
         live = self.live
-        boxes = self.boxes[:, live]
-        ahead = boxes[4] > now
-        if not np.logical_and.reduce(ahead):
+        if not all_ahead(self.boxes, live, now):
+            ahead = self.boxes[4, live] > now
             self.listed[live[~ahead]] = False
             self.live = live = live[ahead]
-            boxes = boxes[:, ahead]
             self.reach_of.clear()
         code = int(self.codes[row])
         r = self.reach_of.get(code)
         if r is None:
             r = self.reach_of[code] = self.reaches[code][self.codes[live]]
-        keep = np.logical_and.reduce(boxes[:4] <= self.tops[:, row, None] + r, axis=0)
+        keep = boxes_near(self.boxes, self.tops, row, live, r)
         return live[keep], r[keep]
 
     def _code(self, row: int) -> int:

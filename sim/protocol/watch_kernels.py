@@ -1,0 +1,129 @@
+"""The conflict watch's per-look arithmetic, compiled with Numba.
+
+A look handles a few rows (about 15 paths listed, 7 legs of the flight's own path, 13 of the
+others'), where each numpy call costs more than its arithmetic. These loops do the same
+floating-point operations, in the same order, as the numpy reference they replace
+(:func:`~sim.protocol.lookahead.close_pairs` and the box test of the watch's candidates), so
+they give the same floats; ``tests/test_watch_kernels.py`` checks it bit for bit. Compiled
+code is cached next to this file, so a process loads it instead of compiling it again.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from sim.encounters.closed_form import STILL_MPS
+
+__all__ = ["all_ahead", "boxes_near", "near_leg_pairs"]
+
+STILL2 = STILL_MPS * STILL_MPS
+
+
+@numba.njit(cache=True)
+def _maximum(a: float, b: float) -> float:
+    """``np.maximum`` of two floats (NaN if either is)."""
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
+
+
+@numba.njit(cache=True)
+def _minimum(a: float, b: float) -> float:
+    """``np.minimum`` of two floats (NaN if either is)."""
+    if a != a or b != b:
+        return a + b
+    return a if a <= b else b
+
+
+@numba.njit(cache=True)
+def all_ahead(boxes: np.ndarray, live: np.ndarray, now: float) -> bool:
+    """Whether the box of every listed row ends after ``now`` (``boxes[4, live] > now``)."""
+    for j in live:  # noqa: SIM110 (a plain loop: what Numba compiles best)
+        if not boxes[4, j] > now:
+            return False
+    return True
+
+
+@numba.njit(cache=True)
+def boxes_near(
+    boxes: np.ndarray, tops: np.ndarray, row: int, live: np.ndarray, reach: np.ndarray
+) -> np.ndarray:
+    """Positions in ``live`` of the rows whose box comes within ``reach`` of ``row``'s box:
+    ``boxes[c, j] <= tops[c, row] + reach`` for the four sides ``c``.
+    """
+    keep = np.empty(len(live), dtype=np.int64)
+    n = 0
+    for i in range(len(live)):
+        j = live[i]
+        r = reach[i]
+        if (
+            boxes[0, j] <= tops[0, row] + r
+            and boxes[1, j] <= tops[1, row] + r
+            and boxes[2, j] <= tops[2, row] + r
+            and boxes[3, j] <= tops[3, row] + r
+        ):
+            keep[n] = i
+            n += 1
+    return keep[:n]
+
+
+@numba.njit(cache=True)
+def near_leg_pairs(
+    paths: np.ndarray,
+    row: int,
+    others: np.ndarray,
+    reach: np.ndarray,
+    height: float,
+    now: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of a leg of ``row``'s path and a leg of another row's path, both still
+    flown after ``now``, flown at the same time and coming within the pair's ``reach``
+    horizontally and ``height`` vertically over their common window.
+
+    Returns, in the order of ``row``'s legs and then of ``others`` and their legs, the index
+    of ``row``'s leg in its path, the position in ``others``, the other leg's index in its
+    path, the least horizontal separation and the least vertical separation (0 when the
+    altitudes cross), as :func:`~sim.protocol.lookahead.close_pairs` computes them.
+    """
+    mine = paths[row]
+    n_legs = paths.shape[1]
+    cap = n_legs * n_legs * len(others)
+    ka = np.empty(cap, dtype=np.int64)
+    ib = np.empty(cap, dtype=np.int64)
+    kb = np.empty(cap, dtype=np.int64)
+    dd = np.empty(cap)
+    dzz = np.empty(cap)
+    n = 0
+    for i in range(n_legs):
+        a = mine[i]
+        if not a[1] > now:
+            continue
+        for j in range(len(others)):
+            theirs = paths[others[j]]
+            for k in range(n_legs):
+                t = theirs[k]
+                if not t[1] > now:
+                    continue
+                lo = _maximum(a[0], t[0])
+                if not lo <= _minimum(a[1], t[1]):
+                    continue
+                span = _minimum(a[1], t[1]) - lo
+                px = a[2] + a[5] * (lo - a[0]) - t[2]
+                px -= t[5] * (lo - t[0])
+                py = a[3] + a[6] * (lo - a[0]) - t[3]
+                py -= t[6] * (lo - t[0])
+                dz0 = a[4] + a[7] * (lo - a[0]) - t[4]
+                dz0 -= t[7] * (lo - t[0])
+                vx, vy, vz = a[5] - t[5], a[6] - t[6], a[7] - t[7]
+                sp2 = vx * vx + vy * vy
+                at = 0.0
+                if sp2 > STILL2:
+                    at = _minimum(_maximum(-(px * vx + py * vy) / sp2, 0.0), span)
+                d = np.hypot(px + vx * at, py + vy * at)
+                dz1 = dz0 + vz * span
+                dz = 0.0 if dz0 * dz1 <= 0 else _minimum(abs(dz0), abs(dz1))
+                if d < reach[j] and dz < height:
+                    ka[n], ib[n], kb[n], dd[n], dzz[n] = i, j, k, d, dz
+                    n += 1
+    return ka[:n], ib[:n], kb[:n], dd[:n], dzz[:n]
