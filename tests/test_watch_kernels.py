@@ -3,12 +3,17 @@ pairs in the same order with the same separations, and the same rows near a box.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_lookahead import leg_rows
 
+from sim.encounters import Leg
+from sim.protocol.ahead import path_and_box
 from sim.protocol.lookahead import close_pairs
+from sim.protocol.watch import Watch
 from sim.protocol.watch_kernels import all_ahead, boxes_near, near_leg_pairs
 
 MAX_LEGS = 5
@@ -93,3 +98,55 @@ def test_boxes_near_and_all_ahead_are_the_numpy_box_tests(arrays, data):
     )
     assert boxes_near(boxes, tops, row, live, reach).tolist() == want.tolist()
     assert all_ahead(boxes, live, now) == bool(np.all(boxes[4, live] > now))
+
+
+def _flight(route: list[tuple[float, float, float]], leg: Leg, speed: float, pilot=None):
+    """What the watch reads of a flight to store its path ahead."""
+    plan = SimpleNamespace(speed_mps=speed)
+    return SimpleNamespace(id="f", leg=leg, airborne=True, pilot=pilot, route=route, plan=plan)
+
+
+def _watch(max_legs: int) -> Watch:
+    w = Watch(run=None, max_legs=max_legs)  # type: ignore[arg-type]
+    w.paths = np.full((2, max_legs, 8), 7.0)
+    w.boxes, w.tops, w.counts = np.full((5, 2), 7.0), np.full((4, 2), 7.0), [max_legs, 0]
+    return w
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(*[st.floats(-3e5, 3e5, allow_nan=False)] * 2, st.floats(0, 12000)),
+        min_size=1,
+        max_size=16,
+    ),
+    st.floats(50, 700),
+    st.integers(1, 12),
+    st.sampled_from([0.0, 600.0, 1e4, np.inf]),
+    st.integers(0, 3),
+    st.booleans(),
+)
+def test_stored_path_is_the_plain_path_bit_for_bit(route, speed, max_legs, horizon, flown, held):
+    """The compiled store gives the rows and box the plain loop builds, also for a route
+    that has lost waypoints since its arrays were made (they are then reused)."""
+    here = (1.5, -2.25, 3000.0)
+    route = [p if i % 5 else route[0] for i, p in enumerate(route)]  # repeated points too
+    compiled, plain = _watch(max_legs), _watch(max_legs)
+    f = _flight(route, Leg(100.0, 160.0, *here, *route[0]), speed)
+
+    def both(until: float) -> None:
+        got = compiled._store(f, 0, until, max_legs)
+        want = plain._store_rows(0, *path_and_box(f, until, max_legs))
+        assert got == want
+        compiled.counts[0], plain.counts[0] = got[0], want[0]
+        assert compiled.paths.tobytes() == plain.paths.tobytes()
+        assert compiled.boxes.tobytes() == plain.boxes.tobytes()
+        assert compiled.tops.tobytes() == plain.tops.tobytes()
+
+    both(160.0 + horizon)  # the route's arrays are made here
+    for _ in range(min(flown, len(route) - 1)):  # fly on: the route loses its first points
+        route.pop(0)
+        f.leg = Leg(200.0, 260.0, *here, *route[0])
+    if held:
+        f.pilot = object()
+    both(f.leg.t1_s + horizon)  # and reused here

@@ -9,14 +9,18 @@ beyond its current leg: its path ahead is that leg, held at its end.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.protocol.reach import RouteArrays
+
 if TYPE_CHECKING:
+    from sim.plans import Point
     from sim.state import Flight
 
-__all__ = ["path_ahead", "path_and_box", "path_rows", "position_on"]
+__all__ = ["RouteSteps", "path_ahead", "path_and_box", "path_rows", "position_on"]
 
 ROW = 8
 
@@ -55,6 +59,30 @@ def path_and_box(
             xs.append(x)
             ys.append(y)
     return rows, (min(xs), min(ys), max(xs), max(ys), rows[-1][1])
+
+
+@dataclass(frozen=True, eq=False)
+class RouteSteps:
+    """A route's waypoints as arrays, with the distance from each to the next measured as
+    :func:`path_and_box` measures it (``math.hypot``), for compiled code that follows it.
+
+    Examples
+    --------
+    >>> s = RouteSteps.of([(0.0, 0.0, 0.0), (3.0, 4.0, 0.0), (3.0, 4.0, 9.0)])
+    >>> s.step_m.tolist()
+    [5.0, 0.0]
+    """
+
+    arrays: RouteArrays
+    step_m: np.ndarray
+    """``step_m[k]``: horizontal distance from waypoint ``k`` to waypoint ``k + 1``."""
+
+    @classmethod
+    def of(cls, route: list[Point]) -> RouteSteps:
+        """The steps of ``route``."""
+        hypot = math.hypot
+        steps = [hypot(q[0] - p[0], q[1] - p[1]) for p, q in zip(route, route[1:], strict=False)]
+        return cls(RouteArrays.of(route), np.array(steps, dtype=float))
 
 
 def path_ahead(f: Flight, until_s: float, max_legs: int) -> np.ndarray:

@@ -28,9 +28,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from sim import aircraft
-from sim.protocol.ahead import path_and_box
+from sim.protocol.ahead import RouteSteps, path_and_box
 from sim.protocol.lookahead import merged_stays, pair_reach, pair_rules
-from sim.protocol.watch_kernels import all_ahead, boxes_near, near_leg_pairs
+from sim.protocol.watch_kernels import all_ahead, boxes_near, near_leg_pairs, store_path
 from sim.units import MIN
 
 if TYPE_CHECKING:
@@ -57,6 +57,8 @@ MAX_LEGS = 12
 """At most this many legs of a plan are looked at (the current one and the next ones)."""
 MARGIN_S = 60.0
 """Plans are looked at this much beyond the widest look-ahead."""
+_EMPTY_ROUTE = np.zeros((0, 3))
+_EMPTY_STEPS = np.zeros(0)
 SLACK_M = 1.0
 """Boxes farther apart than a rule's radius and this (far above the rounding of positions) are
 out of that rule's reach."""
@@ -136,6 +138,9 @@ class Watch:
     """Per pair of codes, how far apart two boxes may be for some rule to concern the pair."""
     watched: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), dtype=bool))
     """Per pair of codes and rule, whether the rule watches the pair (sides aside)."""
+
+    routes: dict[str, RouteSteps] = field(default_factory=dict)
+    """Per flight, the arrays of its route (see ``_route_ahead``)."""
 
     reach: float = 0.0
     """The widest rule's radius: beyond it no rule can act."""
@@ -219,19 +224,59 @@ class Watch:
         horizon = self.horizon_s
         # twice the horizon: the next few legs of the plan need no new look (see on_leg)
         until = f.leg.t1_s + 2 * horizon
-        legs, box = path_and_box(f, until, self.max_legs if horizon > 0 else 1)
+        max_legs = self.max_legs if horizon > 0 else 1
+        if f.airborne:
+            k, end = self._store(f, row, until, max_legs)
+        else:  # no path: nothing ahead, an empty box
+            k, end = self._store_rows(row, *path_and_box(f, until, max_legs))
+        self.counts[row] = k
+        self.versions[row] = f.version
+        self.ends[row] = end
+        return row
+
+    def _store(self, f: Flight, row: int, until: float, max_legs: int) -> tuple[int, float]:
+        """Store the path ahead of an airborne flight (compiled: ``store_path``)."""
+        leg = f.leg
+        assert leg is not None
+        route, steps, first_m = _EMPTY_ROUTE, _EMPTY_STEPS, 0.0
+        if f.pilot is None and len(f.route) > 1:
+            route, steps = self._route_ahead(f)
+            nxt = f.route[1]
+            first_m = math.hypot(nxt[0] - leg.x1_m, nxt[1] - leg.y1_m)
+        here = np.array(
+            (leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m, *leg.velocity())
+            + (leg.x1_m, leg.y1_m, leg.z1_m)
+        )
+        n, end = store_path(
+            self.paths, self.boxes, self.tops, row, self.counts[row], here, route, steps,
+            first_m, f.plan.speed_mps, until, max_legs,
+        )  # fmt: skip
+        return n, float(end)
+
+    def _route_ahead(self, f: Flight) -> tuple[np.ndarray, np.ndarray]:
+        """The waypoints after the flight's next one, and the steps between them (the
+        route's arrays are made once per route: it only loses waypoints or is replaced).
+        """
+        steps = self.routes.get(f.id)
+        k = None if steps is None else steps.arrays.offset(f.route)
+        if steps is None or k is None:
+            steps = self.routes[f.id] = RouteSteps.of(f.route)
+            k = 0
+        return steps.arrays.xyz[k + 1 :], steps.step_m[k + 1 :]
+
+    def _store_rows(self, row: int, legs: list[list[float]], box: tuple) -> tuple[int, float]:
+        """Store leg rows and their box (as :func:`~sim.protocol.ahead.path_and_box` gives
+        them) in the row.
+        """
         k = len(legs)
         path = self.paths[row]
         path[:k] = legs
         if k < self.counts[row]:
             path[k : self.counts[row], :2] = -np.inf
-        self.counts[row] = k
         x0, y0, x1, y1, end = box
         self.boxes[:, row] = (x0, y0, -x1, -y1, end)
         self.tops[:, row] = (x1, y1, -x0, -y0)
-        self.versions[row] = f.version
-        self.ends[row] = end
-        return row
+        return k, end
 
     def on_leg(self, f: Flight) -> None:
         """Predict conflicts of the flight's path ahead with the other side's paths ahead.

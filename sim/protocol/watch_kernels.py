@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.encounters.closed_form import STILL_MPS
 
-__all__ = ["all_ahead", "boxes_near", "near_leg_pairs"]
+__all__ = ["all_ahead", "boxes_near", "near_leg_pairs", "store_path"]
 
 STILL2 = STILL_MPS * STILL_MPS
 
@@ -127,3 +127,70 @@ def near_leg_pairs(
                     ka[n], ib[n], kb[n], dd[n], dzz[n] = i, j, k, d, dz
                     n += 1
     return ka[:n], ib[:n], kb[:n], dd[:n], dzz[:n]
+
+
+@numba.njit(cache=True)
+def store_path(
+    paths: np.ndarray,
+    boxes: np.ndarray,
+    tops: np.ndarray,
+    row: int,
+    stored: int,
+    leg: np.ndarray,
+    route: np.ndarray,
+    seg_m: np.ndarray,
+    first_m: float,
+    speed: float,
+    until_s: float,
+    max_legs: int,
+) -> tuple[int, float]:
+    """Write a flight's path ahead into ``paths[row]`` (``stored``: legs held there before)
+    and its box into ``boxes`` and ``tops``, as :func:`~sim.protocol.ahead.path_and_box`
+    builds them. Returns the number of legs and the path's end time.
+
+    ``leg`` is the current leg's row and its end point (11 floats); ``route`` the waypoints
+    after it, ``first_m`` the distance from the leg's end to the first of them and ``seg_m``
+    the distances between them (by ``math.hypot``, as the plain loop measures them).
+    """
+    path = paths[row]
+    path[0, :8] = leg[:8]
+    t, x, y, z = leg[1], leg[8], leg[9], leg[10]
+    # the box as min() and max() of the points in order give it (the first of equal ones)
+    x_lo, x_hi, y_lo, y_hi = leg[2], leg[2], leg[3], leg[3]
+    if x < x_lo:
+        x_lo = x
+    if x > x_hi:
+        x_hi = x
+    if y < y_lo:
+        y_lo = y
+    if y > y_hi:
+        y_hi = y
+    n = 1
+    for i in range(len(route)):
+        if t >= until_s or n >= max_legs:
+            break
+        px, py, pz = route[i, 0], route[i, 1], route[i, 2]
+        dt = (first_m if i == 0 else seg_m[i - 1]) / speed
+        t_next = t + dt
+        if dt > 0:
+            r = path[n]
+            r[0], r[1], r[2], r[3], r[4] = t, t_next, x, y, z
+            r[5], r[6], r[7] = (px - x) / dt, (py - y) / dt, (pz - z) / dt
+            n += 1
+        t, x, y, z = t_next, px, py, pz
+        if x < x_lo:
+            x_lo = x
+        if x > x_hi:
+            x_hi = x
+        if y < y_lo:
+            y_lo = y
+        if y > y_hi:
+            y_hi = y
+    for k in range(n, stored):
+        path[k, 0] = -np.inf
+        path[k, 1] = -np.inf
+    end = path[n - 1, 1]
+    boxes[0, row], boxes[1, row], boxes[2, row], boxes[3, row] = x_lo, y_lo, -x_hi, -y_hi
+    boxes[4, row] = end
+    tops[0, row], tops[1, row], tops[2, row], tops[3, row] = x_hi, y_hi, -x_lo, -y_lo
+    return n, end
