@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.protocol.reach import RouteArrays
+from sim.protocol.reach import route_offset
 
 if TYPE_CHECKING:
     from sim.plans import Point
@@ -63,7 +63,7 @@ def path_and_box(
 
 @dataclass(frozen=True, eq=False)
 class RouteSteps:
-    """A route's waypoints as arrays, with the distance from each to the next measured as
+    """A route's waypoints as an array, with the distance from each to the next measured as
     :func:`path_and_box` measures it (``math.hypot``), for compiled code that follows it.
 
     Examples
@@ -73,7 +73,12 @@ class RouteSteps:
     [5.0, 0.0]
     """
 
-    arrays: RouteArrays
+    source: list[Point]
+    """The route list the arrays were made from."""
+    points: tuple[Point, ...]
+    """Its waypoints when they were made."""
+    xyz: np.ndarray
+    """The waypoints, ``(n, 3)`` metres."""
     step_m: np.ndarray
     """``step_m[k]``: horizontal distance from waypoint ``k`` to waypoint ``k + 1``."""
 
@@ -82,7 +87,12 @@ class RouteSteps:
         """The steps of ``route``."""
         hypot = math.hypot
         steps = [hypot(q[0] - p[0], q[1] - p[1]) for p, q in zip(route, route[1:], strict=False)]
-        return cls(RouteArrays.of(route), np.array(steps, dtype=float))
+        xyz = np.array(route, dtype=float).reshape(-1, 3)
+        return cls(route, tuple(route), xyz, np.array(steps, dtype=float))
+
+    def offset(self, route: list[Point]) -> int | None:
+        """Where ``route`` starts in the arrays, or ``None`` if it is another route."""
+        return route_offset(self.source, self.points, route)
 
 
 def path_ahead(f: Flight, until_s: float, max_legs: int) -> np.ndarray:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from sim.plans import Point
     from sim.state import Flight, Run
 
-__all__ = ["Reach", "RouteArrays", "reach"]
+__all__ = ["Reach", "RouteArrays", "reach", "route_offset"]
 
 SERVICE = "reach"
 """Where a run keeps its index (``run.services``)."""
@@ -80,12 +80,7 @@ class RouteArrays:
         """Where ``route`` starts in the arrays (it has lost that many waypoints since), or
         ``None`` if it is not the route they were made from.
         """
-        n, k = len(self.points), len(self.points) - len(route)
-        if route is not self.source or not route or k < 0:
-            return None
-        if route[0] is not self.points[k] or route[-1] is not self.points[n - 1]:
-            return None
-        return k
+        return route_offset(self.source, self.points, route)
 
     def window(self, k: int, lead_m: float | None, lo_m: float, hi_m: float) -> slice | None:
         """The segments of a path that may be flown between ``lo_m`` and ``hi_m`` metres
@@ -112,6 +107,19 @@ class RouteArrays:
         last = j - k + lead if j >= k else (0 if lead and hi_m >= 0.0 else -1)
         lo, hi = max(first - 1, 0), min(last, n - 2)
         return slice(lo, hi + 1) if lo <= hi else None
+
+
+def route_offset(source: list[Point], points: tuple[Point, ...], route: list[Point]) -> int | None:
+    """How many waypoints ``route`` has lost since it was the list ``source`` holding
+    ``points``, or ``None`` if it is another route (a route changes only by losing its first
+    waypoint or by being replaced with a new list).
+    """
+    n, k = len(points), len(points) - len(route)
+    if route is not source or not route or k < 0:
+        return None
+    if route[0] is not points[k] or route[-1] is not points[n - 1]:
+        return None
+    return k
 
 
 @dataclass(eq=False)

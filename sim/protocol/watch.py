@@ -258,11 +258,11 @@ class Watch:
         route's arrays are made once per route: it only loses waypoints or is replaced).
         """
         steps = self.routes.get(f.id)
-        k = None if steps is None else steps.arrays.offset(f.route)
+        k = None if steps is None else steps.offset(f.route)
         if steps is None or k is None:
             steps = self.routes[f.id] = RouteSteps.of(f.route)
             k = 0
-        return steps.arrays.xyz[k + 1 :], steps.step_m[k + 1 :]
+        return steps.xyz[k + 1 :], steps.step_m[k + 1 :]
 
     def _store_rows(self, row: int, legs: list[list[float]], box: tuple) -> tuple[int, float]:
         """Store leg rows and their box (as :func:`~sim.protocol.ahead.path_and_box` gives
