@@ -14,7 +14,7 @@ from sim.encounters import Leg
 from sim.protocol.ahead import path_and_box
 from sim.protocol.lookahead import close_pairs
 from sim.protocol.watch import Watch
-from sim.protocol.watch_kernels import all_ahead, boxes_near, near_leg_pairs
+from sim.protocol.watch_kernels import candidates, near_leg_pairs
 
 MAX_LEGS = 5
 
@@ -73,31 +73,38 @@ def test_near_leg_pairs_are_the_numpy_look_bit_for_bit(case, height):
         assert g.tobytes() == w.astype(g.dtype).tobytes()
 
 
+def _plain_candidates(boxes, tops, listed, live, codes, reaches, row, now):
+    """The watch's candidates as numpy computed them (listing, pruning, the box test)."""
+    if not listed[row]:
+        listed[row] = True
+        live = np.flatnonzero(listed)
+    ahead = boxes[4, live] > now
+    listed[live[~ahead]] = False
+    live = live[ahead]
+    r = reaches[codes[row]][codes[live]]
+    keep = np.logical_and.reduce(boxes[:4, live] <= tops[:, row, None] + r, axis=0)
+    return live, live[keep], r[keep]
+
+
 @settings(max_examples=200, deadline=None)
-@given(
-    st.integers(1, 12).flatmap(
-        lambda n: st.tuples(
-            st.lists(st.floats(-1e6, 1e6), min_size=5 * n, max_size=5 * n),
-            st.lists(st.floats(-1e6, 1e6), min_size=4 * n, max_size=4 * n),
-            st.lists(st.sampled_from([0.0, 1e3, 5e4, np.inf]), min_size=n, max_size=n),
-            st.just(n),
-        )
-    ),
-    st.data(),
-)
-def test_boxes_near_and_all_ahead_are_the_numpy_box_tests(arrays, data):
-    box, top, reach_all, n = arrays
-    boxes = np.array(box).reshape(5, n)
-    tops = np.array(top).reshape(4, n)
+@given(st.integers(1, 12), st.data())
+def test_candidates_are_the_numpy_box_test(n, data):
+    floats = st.floats(-1e6, 1e6)
+    boxes = np.array(data.draw(st.lists(floats, min_size=5 * n, max_size=5 * n))).reshape(5, n)
+    tops = np.array(data.draw(st.lists(floats, min_size=4 * n, max_size=4 * n))).reshape(4, n)
+    listed = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    codes = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), np.int64)
+    reach = st.sampled_from([-np.inf, 0.0, 1e3, 5e4, np.inf])
+    reaches = np.array(data.draw(st.lists(reach, min_size=9, max_size=9))).reshape(3, 3)
     row = data.draw(st.integers(0, n - 1))
-    live = np.array(sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=1))), np.int64)
-    reach = np.array(reach_all)[: len(live)]
     now = data.draw(st.floats(-1e6, 1e6))
-    want = np.flatnonzero(
-        np.logical_and.reduce(boxes[:4, live] <= tops[:, row, None] + reach, axis=0)
-    )
-    assert boxes_near(boxes, tops, row, live, reach).tolist() == want.tolist()
-    assert all_ahead(boxes, live, now) == bool(np.all(boxes[4, live] > now))
+    live = np.flatnonzero(listed)
+    args = (boxes, tops, listed.copy(), live, codes, reaches, row, now)
+    want = _plain_candidates(*args)
+    got = candidates(boxes, tops, listed, live, codes, reaches, row, now)
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.tobytes()
+    assert listed.tolist() == args[2].tolist()  # the same rows listed afterwards
 
 
 def _flight(route: list[tuple[float, float, float]], leg: Leg, speed: float, pilot=None):

@@ -30,7 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from sim import aircraft
 from sim.protocol.ahead import RouteSteps, path_and_box
 from sim.protocol.lookahead import merged_stays, pair_reach, pair_rules
-from sim.protocol.watch_kernels import all_ahead, boxes_near, near_leg_pairs, store_path
+from sim.protocol.watch_kernels import candidates, look, store_path
 from sim.units import MIN
 
 if TYPE_CHECKING:
@@ -127,9 +127,6 @@ class Watch:
     """Per row, whether its path may still be ahead (its box ends after the last look)."""
     live: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """The listed rows, ascending: the only ones a new look compares with."""
-    reach_of: dict[int, np.ndarray] = field(default_factory=dict)
-    """Per code, the reaches from an aircraft of that code to each live row (kept
-    until the live rows or the codes change)."""
     kinds: dict[tuple[int, tuple[bool, ...]], int] = field(default_factory=dict)
     """A code per side and roles (per rule, whether the aircraft plays each of its roles)."""
     codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -299,11 +296,11 @@ class Watch:
             return  # the next leg of a plan already looked along far enough: nothing new
         row = self.update(f)
         now = self.run.env.now
-        others, reach = self._candidates(row, now)
-        if len(others) == 0:
-            return
-        # a rule can concern a pair only within the pair's reach and the tallest cylinder
-        ka, ib, kb, d, dz = near_leg_pairs(self.paths, row, others, reach, self.height, now)
+        # the aircraft whose boxes come within reach, and their legs that come close
+        self.live, others, ka, ib, kb, d, dz = look(
+            self.paths, self.boxes, self.tops, self.listed, self.live, self.codes, self.reaches,
+            row, now, self.height,
+        )  # fmt: skip
         if len(ka) == 0:
             return
         # per rule: within its radius and height, and (with roles) a pair it watches
@@ -324,22 +321,10 @@ class Watch:
         list (it stays out until its flight looks ahead again). With roles, a pair no rule
         watches is dropped, and so is one farther apart than the radii of the rules that do.
         """
-        if not self.listed[row]:
-            self.listed[row] = True
-            self.live = np.flatnonzero(self.listed)
-            self.reach_of.clear()
-        live = self.live
-        if not all_ahead(self.boxes, live, now):
-            ahead = self.boxes[4, live] > now
-            self.listed[live[~ahead]] = False
-            self.live = live = live[ahead]
-            self.reach_of.clear()
-        code = int(self.codes[row])
-        r = self.reach_of.get(code)
-        if r is None:
-            r = self.reach_of[code] = self.reaches[code][self.codes[live]]
-        keep = boxes_near(self.boxes, self.tops, row, live, r)
-        return live[keep], r[keep]
+        self.live, others, reach = candidates(
+            self.boxes, self.tops, self.listed, self.live, self.codes, self.reaches, row, now
+        )
+        return others, reach
 
     def _code(self, row: int) -> int:
         """The code of the row's side and roles, adding it (and its reaches) if it is new."""
@@ -352,7 +337,6 @@ class Watch:
                 [[pair_reach(radii, a, b, self.reach) for b in self.kinds] for a in self.kinds]
             )
             self.watched = np.array([[pair_rules(a, b) for b in self.kinds] for a in self.kinds])
-            self.reach_of.clear()
         return code
 
     def _predict(

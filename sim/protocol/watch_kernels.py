@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.encounters.closed_form import STILL_MPS
 
-__all__ = ["all_ahead", "boxes_near", "near_leg_pairs", "store_path"]
+__all__ = ["candidates", "look", "near_leg_pairs", "store_path"]
 
 STILL2 = STILL_MPS * STILL_MPS
 
@@ -37,35 +37,79 @@ def _minimum(a: float, b: float) -> float:
 
 
 @numba.njit(cache=True)
-def all_ahead(boxes: np.ndarray, live: np.ndarray, now: float) -> bool:
-    """Whether the box of every listed row ends after ``now`` (``boxes[4, live] > now``)."""
-    for j in live:  # noqa: SIM110 (a plain loop: what Numba compiles best)
-        if not boxes[4, j] > now:
-            return False
-    return True
+def candidates(
+    boxes: np.ndarray,
+    tops: np.ndarray,
+    listed: np.ndarray,
+    live: np.ndarray,
+    codes: np.ndarray,
+    reaches: np.ndarray,
+    row: int,
+    now: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows whose box comes within their reach of ``row``'s box (see the watch's
+    ``_candidates``), after listing ``row`` and dropping the rows whose box ends by ``now``
+    from ``listed``.
 
-
-@numba.njit(cache=True)
-def boxes_near(
-    boxes: np.ndarray, tops: np.ndarray, row: int, live: np.ndarray, reach: np.ndarray
-) -> np.ndarray:
-    """Positions in ``live`` of the rows whose box comes within ``reach`` of ``row``'s box:
-    ``boxes[c, j] <= tops[c, row] + reach`` for the four sides ``c``.
+    Returns the listed rows (``live``, ascending; the same array when nothing changed), the
+    rows near ``row``'s box and their reaches: ``boxes[c, j] <= tops[c, row] + reach`` for
+    the four sides ``c``, with ``reach = reaches[codes[row], codes[j]]``.
     """
-    keep = np.empty(len(live), dtype=np.int64)
+    if not listed[row]:
+        listed[row] = True
+        live = np.flatnonzero(listed)
+    alive = 0
+    for j in live:
+        if boxes[4, j] > now:
+            alive += 1
+    if alive < len(live):
+        kept = np.empty(alive, dtype=np.int64)
+        n = 0
+        for j in live:
+            if boxes[4, j] > now:
+                kept[n] = j
+                n += 1
+            else:
+                listed[j] = False
+        live = kept
+    others = np.empty(len(live), dtype=np.int64)
+    reach = np.empty(len(live))
+    code = codes[row]
     n = 0
-    for i in range(len(live)):
-        j = live[i]
-        r = reach[i]
+    for j in live:
+        r = reaches[code, codes[j]]
         if (
             boxes[0, j] <= tops[0, row] + r
             and boxes[1, j] <= tops[1, row] + r
             and boxes[2, j] <= tops[2, row] + r
             and boxes[3, j] <= tops[3, row] + r
         ):
-            keep[n] = i
+            others[n] = j
+            reach[n] = r
             n += 1
-    return keep[:n]
+    return live, others[:n], reach[:n]
+
+
+@numba.njit(cache=True)
+def look(
+    paths: np.ndarray,
+    boxes: np.ndarray,
+    tops: np.ndarray,
+    listed: np.ndarray,
+    live: np.ndarray,
+    codes: np.ndarray,
+    reaches: np.ndarray,
+    row: int,
+    now: float,
+    height: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One look of the watch: :func:`candidates`, then :func:`near_leg_pairs` with them.
+
+    Returns the listed rows, the candidate rows (``others``) and the near leg pairs.
+    """
+    live, others, reach = candidates(boxes, tops, listed, live, codes, reaches, row, now)
+    ka, ib, kb, d, dz = near_leg_pairs(paths, row, others, reach, height, now)
+    return live, others, ka, ib, kb, d, dz
 
 
 @numba.njit(cache=True)
