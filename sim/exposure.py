@@ -12,6 +12,8 @@ Iraq, Turkey, the Gulf and the sea that move the all-flying rate with the traffi
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 
 import numpy as np
 import shapely
@@ -105,22 +107,21 @@ def _fraction_inside(area: shapely.Geometry, seg: np.ndarray, lines: np.ndarray)
 def _leg_table(result: RunResult) -> tuple[np.ndarray, list[str]]:
     """The aircraft legs (missiles left out) as ``[t0, t1, x0, y0, x1, y1]`` and their ids."""
     missiles = {f.id for f in result.flights if f.kind == "missile"}
-    rows = [
-        (leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.x1_m, leg.y1_m)
-        for fid, leg in result.legs
-        if fid not in missiles
-    ]
-    ids = [fid for fid, _ in result.legs if fid not in missiles]
-    return np.array(rows, dtype=float).reshape(-1, 6), ids
+    flown = [(fid, leg) for fid, leg in result.legs if fid not in missiles]
+    ends = operator.attrgetter("t0_s", "t1_s", "x0_m", "y0_m", "x1_m", "y1_m")
+    values = itertools.chain.from_iterable(ends(leg) for _, leg in flown)
+    table = np.fromiter(values, dtype=float, count=6 * len(flown)).reshape(-1, 6)
+    return table, [fid for fid, _ in flown]
 
 
 def hours_over_syria(result: RunResult) -> tuple[float, dict[str, float]]:
     """Aircraft flight hours inside Syria's border, in all and per side."""
     table, ids = _leg_table(result)
     hours = hours_inside(geo.syria(), table)
-    side_of = {f.id: f.side for f in result.flights}
-    sides = np.array([side_of.get(i, "") for i in ids])
-    by_side = {s: float(hours[sides == s].sum()) for s in sorted({f.side for f in result.flights})}
+    names = sorted({f.side for f in result.flights})
+    code = {f.id: names.index(f.side) for f in result.flights}
+    sides = np.fromiter((code.get(i, -1) for i in ids), dtype=np.int64, count=len(ids))
+    by_side = {s: float(hours[sides == k].sum()) for k, s in enumerate(names)}
     return float(hours.sum()), by_side
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from scipy import stats
-
 from sim import exposure
 from sim.causes import CAUSES
 from sim.cost import mission_cost
-from sim.intervals import nested_dispersions, poisson_upper, scaled_poisson_interval
+from sim.intervals import (
+    chi2_quantile,
+    nested_dispersions,
+    poisson_upper,
+    scaled_poisson_interval,
+)
 from sim.protocol import registry
 from sim.records import RunResult
 from sim.version import __version__
@@ -35,8 +38,8 @@ def poisson_interval(count: int, exposure: float, level: float = 0.95) -> tuple[
     if exposure <= 0:
         return (float("nan"), float("nan"))
     alpha = 1.0 - level
-    lo = 0.0 if count == 0 else stats.chi2.ppf(alpha / 2, 2 * count) / 2
-    hi = stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
+    lo = 0.0 if count == 0 else chi2_quantile(alpha / 2, 2 * count) / 2
+    hi = chi2_quantile(1 - alpha / 2, 2 * count + 2) / 2
     return (float(lo / exposure), float(hi / exposure))
 
 
