@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["STRIKE_MISSIONS", "FlightPlan", "Point", "path_s"]
+__all__ = ["STRIKE_MISSIONS", "FlightPlan", "Point", "path_s", "step_lengths"]
 
 Point = tuple[float, float, float]
 """A 3-D waypoint in the simulation plane: x east, y north, altitude (metres)."""
@@ -16,9 +16,10 @@ STRIKE_MISSIONS = frozenset({"strike", "bomber"})
 """Missions flown to put weapons on an aim point (their station is flown over it)."""
 
 
-def path_s(points: Sequence[Point], speed_mps: float) -> float:
+def path_s(points: Sequence[Point], speed_mps: float, steps: np.ndarray | None = None) -> float:
     """Time to fly through ``points`` in order at ``speed_mps`` (legs are timed on the ground
-    track, as the engine flies them).
+    track, as the engine flies them); ``steps``, if given, are the points'
+    :func:`step_lengths` (or a leading part of a longer path's, for its first points).
 
     Examples
     --------
@@ -27,8 +28,23 @@ def path_s(points: Sequence[Point], speed_mps: float) -> float:
     """
     if len(points) < 2 or speed_mps <= 0:
         return 0.0
+    if steps is None:
+        steps = step_lengths(points)
+    return float(steps.sum() / speed_mps)
+
+
+def step_lengths(points: Sequence[Point]) -> np.ndarray:
+    """Ground distance from each point to the next (metres).
+
+    Examples
+    --------
+    >>> step_lengths([(0.0, 0.0, 0.0), (300.0, 400.0, 1000.0), (300.0, 0.0, 0.0)]).tolist()
+    [500.0, 400.0]
+    """
+    if len(points) < 2:
+        return np.zeros(0)
     xy = np.asarray(points, dtype=float)[:, :2]
-    return float(np.hypot(*np.diff(xy, axis=0).T).sum() / speed_mps)
+    return np.hypot(*np.diff(xy, axis=0).T)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.causes import Interval
 from sim.events import NO_INFO, EventInfo, EventKind
-from sim.plans import STRIKE_MISSIONS, path_s
+from sim.plans import STRIKE_MISSIONS, path_s, step_lengths
 from sim.records import FlightRecord, Recorder
 
 if TYPE_CHECKING:
@@ -113,8 +113,10 @@ class Flight:
         i, j = self.plan.station
         pts = self.plan.points
         self.station = frozenset((p[0], p[1]) for p in pts[i:j])
-        self.station_due_s = self.plan.depart_s + path_s(pts[: i + 1], self.plan.speed_mps)
-        self.record.planned_s = path_s(pts, self.plan.speed_mps)
+        steps = step_lengths(pts)  # measured once for both sums (each as path_s sums it)
+        speed = self.plan.speed_mps
+        self.station_due_s = self.plan.depart_s + path_s(pts[: i + 1], speed, steps[:i])
+        self.record.planned_s = path_s(pts, speed, steps)
 
     @property
     def unit(self) -> str:

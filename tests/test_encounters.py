@@ -588,6 +588,10 @@ def test_input_errors() -> None:
         det.add_leg("B", "russia", Leg(120, 110, 0, 0, 7000, 0, 0, 7000))
     with pytest.raises(ValueError, match="non-finite"):
         det.add_leg("B", "russia", Leg(120, 130, math.nan, 0, 7000, 0, 0, 7000))
+    with pytest.raises(ValueError, match="non-finite"):  # inf - inf: a NaN sum, still refused
+        det.add_leg("B", "russia", Leg(120, 130, math.inf, -math.inf, 7000, 0, 0, 7000))
+    big = 1e308  # finite values whose sum overflows are accepted
+    det.add_leg("B", "russia", Leg(120, 130, big, big, 7000, big, big, 7000))
     with pytest.raises(ValueError, match="not flying"):
         det.end_flight("Z", 150)
     with pytest.raises(ValueError):

@@ -29,16 +29,9 @@ def leg_row(leg: Leg) -> list[float]:
     """``[t0, t1, x, y, z at t0, vx, vy, vz]`` of a leg, after checking it is well formed."""
     t0, t1, x0, y0, z0 = leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m
     x1, y1, z1 = leg.x1_m, leg.y1_m, leg.z1_m
-    finite = math.isfinite
-    if not (
-        finite(t0)
-        and finite(t1)
-        and finite(x0)
-        and finite(y0)
-        and finite(z0)
-        and finite(x1)
-        and finite(y1)
-        and finite(z1)
+    # one test for the usual case: a sum of finite values is finite unless it overflows
+    if not math.isfinite(t0 + t1 + x0 + y0 + z0 + x1 + y1 + z1) and not all(
+        map(math.isfinite, (t0, t1, x0, y0, z0, x1, y1, z1))
     ):
         raise ValueError(f"leg has a non-finite time or coordinate: {leg}")
     if t1 < t0:
