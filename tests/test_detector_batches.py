@@ -181,3 +181,11 @@ def test_leg_fields_are_the_values_given(values: list[float]) -> None:
     assert repr(dataclasses.replace(leg, t1_s=values[0])).startswith(f"Leg(t0_s={values[0]!r}")
     with pytest.raises(dataclasses.FrozenInstanceError):
         leg.t0_s = 0.0  # type: ignore[misc]
+
+
+def test_grid_keys_number_the_cells_when_the_box_is_too_wide_to_pack() -> None:
+    """Beyond 2**53 cells in the box holding them all, keys still tell cells apart."""
+    rows = np.array([[0.0, 10.0, x, 0.0, 7000.0, 0.0, 0.0, 0.0] for x in (0.0, 1e16, 0.0, 5.0)])
+    leg, key = grid_keys(rows, rows[:, 0], 0.0, 1.0, 100.0)
+    assert leg.tolist() == [0, 1, 2, 3]
+    assert key[0] == key[2] and len({key[0], key[1], key[3]}) == 3

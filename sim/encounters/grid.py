@@ -1,4 +1,4 @@
-"""The detector's broad phase: which pairs of legs are worth solving (pure numpy).
+"""The detector's broad phase: which pairs of legs are worth solving.
 
 Candidate pairs come from a uniform space-time hash grid. Each leg (from the batch start on)
 is split into time buckets of ``bucket_s``; the bounding box of each piece, widened by half
@@ -17,6 +17,8 @@ holds.
 from __future__ import annotations
 
 import numpy as np
+
+from sim.encounters.cells import cell_keys, pieces
 
 _CHUNK = 8192
 """Pairs handled per vectorised step (keeps temporaries in cache)."""
@@ -37,20 +39,13 @@ def grid_keys(
     ``reach``, is rasterised into square cells of side ``cell``. Equal keys mean the same
     (bucket, cell); keys are only comparable within one call.
     """
-    t0, t1 = rows[:, 0], rows[:, 1]
-    b_first = np.floor(t_from / bucket)
-    n_buckets = (np.floor(t1 / bucket) - b_first).astype(np.int64) + 1
-    leg = np.repeat(np.arange(rows.shape[0]), n_buckets)
-    b = b_first[leg] + _ranks(n_buckets)
-    ta = np.maximum(t_from[leg], b * bucket) - t0[leg]
-    tb = np.minimum(t1[leg], (b + 1.0) * bucket) - t0[leg]
-    x, y, vx, vy = rows[leg, 2], rows[leg, 3], rows[leg, 5], rows[leg, 6]
-    xa, xb, ya, yb = x + vx * ta, x + vx * tb, y + vy * ta, y + vy * tb
-    x_lo = np.floor((np.minimum(xa, xb) - reach) / cell)
-    x_hi = np.floor((np.maximum(xa, xb) + reach) / cell)
-    y_lo = np.floor((np.minimum(ya, yb) - reach) / cell)
-    y_hi = np.floor((np.maximum(ya, yb) + reach) / cell)
-    seg, key = _cell_keys(b, x_lo, x_hi, y_lo, y_hi)
+    leg, b, x_lo, x_hi, y_lo, y_hi = pieces(
+        np.ascontiguousarray(rows, dtype=float), np.ascontiguousarray(t_from, dtype=float),
+        float(reach), float(cell), float(bucket),
+    )  # fmt: skip
+    seg, key, packed = cell_keys(b, x_lo, x_hi, y_lo, y_hi)
+    if not packed:  # too many cells for float-exact keys: number the distinct ones
+        seg, key = _cell_keys(b, x_lo, x_hi, y_lo, y_hi)
     return leg[seg], key
 
 
