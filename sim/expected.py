@@ -32,7 +32,14 @@ import numpy as np
 from sim.aircraft import find_type
 from sim.encounters import DEFAULT_CATEGORIES, Category, Encounter, Leg, outermost
 from sim.encounters.closed_form import LegArrays, solve_arrays
-from sim.encounters.grid import grid_keys, label_run_pairs, may_meet, pairs_sharing_keys
+from sim.encounters.grid import (
+    grid_keys,
+    label_run_pairs,
+    lexsorted,
+    may_meet,
+    pairs_sharing_keys,
+    run_starts,
+)
 from sim.risk import leg_covariance, pass_probability
 from sim.uncertainty import ErrorModel
 
@@ -233,7 +240,7 @@ def _near_passes(
     t0, t1 = rows[:, 0].copy(), rows[:, 1].copy()
     ok &= np.maximum(t0[i], t0[j]) <= np.minimum(t1[i], t1[j])
     code = np.sort(np.minimum(i[ok], j[ok]) * n + np.maximum(i[ok], j[ok]))
-    code = code[_starts(code)]  # distinct, in order
+    code = code[run_starts(code)]  # distinct, in order
     lo, hi = code // n, code % n
     near = may_meet(rows, lo, hi, radius, half)
     return lo[near], hi[near]
@@ -253,16 +260,8 @@ def _cross_pairs(
     >>> i.tolist(), j.tolist()
     ([0, 1], [2, 2])
     """
-    order = np.lexsort((leg, label, key))
-    leg, key, label = leg[order], key[order], label[order]
-    return label_run_pairs(key, leg, label, _starts(key))
-
-
-def _starts(values: np.ndarray) -> np.ndarray:
-    """Whether each value differs from the one before it (the first always does)."""
-    out = np.ones(values.size, dtype=bool)
-    out[1:] = values[1:] != values[:-1]
-    return out
+    key, label, leg = lexsorted(key, label, leg)
+    return label_run_pairs(key, leg, label, run_starts(key))
 
 
 def _pass_probabilities(

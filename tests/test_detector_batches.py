@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.encounters import Detector, Leg
-from sim.encounters.grid import _lexsorted, grid_keys, pairs_across_labels, pairs_sharing_keys
+from sim.encounters.grid import grid_keys, lexsorted, pairs_across_labels, pairs_sharing_keys
 
 FAST = settings(
     max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -165,7 +165,7 @@ def test_lexsorted_is_lexsort(triples: list[tuple[int, int, int]], narrow: bool)
     if narrow:
         a, c = a % 1000, c % 5000
     order = np.lexsort((c, b, a))
-    got = _lexsorted(a, b, c)
+    got = lexsorted(a, b, c)
     for g, want in zip(got, (a[order], b[order], c[order]), strict=True):
         assert g.tolist() == want.tolist()
 

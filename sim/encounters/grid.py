@@ -134,8 +134,8 @@ def pairs_across_labels(
     if key.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    key, label, leg = _lexsorted(key, label, leg)
-    new_key = _starts(key)
+    key, label, leg = lexsorted(key, label, leg)
+    new_key = run_starts(key)
     start = np.flatnonzero(new_key)
     end = np.r_[start[1:], key.size]
     mixed = label[start] != label[end - 1]  # labels ascend within a group
@@ -157,7 +157,7 @@ def label_run_pairs(
     >>> i.tolist(), j.tolist()
     ([0, 1], [2, 2])
     """
-    new_run = new_key | _starts(label)
+    new_run = new_key | run_starts(label)
     group_end = np.r_[np.flatnonzero(new_key)[1:], key.size]
     run_end = np.r_[np.flatnonzero(new_run)[1:], key.size]
     ends_g = group_end[np.cumsum(new_key) - 1]
@@ -168,7 +168,7 @@ def label_run_pairs(
     return leg[i], leg[j]
 
 
-def _lexsorted(
+def lexsorted(
     a: np.ndarray, b: np.ndarray, c: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integer triples ``(a, b, c)`` in ascending order (by ``a``, then ``b``, then ``c``).
@@ -178,10 +178,12 @@ def _lexsorted(
 
     Examples
     --------
-    >>> a, b, c = _lexsorted(np.array([2, 1, 2]), np.array([0, 5, 0]), np.array([9, 3, 4]))
+    >>> a, b, c = lexsorted(np.array([2, 1, 2]), np.array([0, 5, 0]), np.array([9, 3, 4]))
     >>> a.tolist(), b.tolist(), c.tolist()
     ([1, 2, 2], [5, 0, 0], [3, 4, 9])
     """
+    if a.size == 0:
+        return a, b, c
     lows = [int(v.min()) for v in (a, b, c)]
     spans = [int(v.max()) - lo + 1 for v, lo in zip((a, b, c), lows, strict=True)]
     if spans[0] * spans[1] * spans[2] >= 2**62:
@@ -194,7 +196,7 @@ def _lexsorted(
     return code // spans[1] + lows[0], code % spans[1] + lows[1], c_sorted
 
 
-def _starts(values: np.ndarray) -> np.ndarray:
+def run_starts(values: np.ndarray) -> np.ndarray:
     """Whether each value differs from the one before it (the first always does)."""
     out = np.ones(values.size, dtype=bool)
     out[1:] = values[1:] != values[:-1]
