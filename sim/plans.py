@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["STRIKE_MISSIONS", "FlightPlan", "Point", "path_s", "step_lengths"]
+__all__ = ["STRIKE_MISSIONS", "FlightPlan", "Point", "path_s", "points_array", "step_lengths"]
 
 Point = tuple[float, float, float]
 """A 3-D waypoint in the simulation plane: x east, y north, altitude (metres)."""
@@ -43,8 +44,21 @@ def step_lengths(points: Sequence[Point]) -> np.ndarray:
     """
     if len(points) < 2:
         return np.zeros(0)
-    xy = np.asarray(points, dtype=float)[:, :2]
+    xy = points_array(points)[:, :2]
     return np.hypot(*np.diff(xy, axis=0).T)
+
+
+def points_array(points: Sequence[Point]) -> np.ndarray:
+    """3-D points as an ``(n, 3)`` float array (built from the flat values: quicker than
+    from the tuples).
+
+    Examples
+    --------
+    >>> points_array([(1.0, 2.0, 3.0), (4.0, 5.0, 6.0)]).tolist()
+    [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    """
+    flat = itertools.chain.from_iterable(points)
+    return np.fromiter(flat, dtype=float, count=3 * len(points)).reshape(-1, 3)
 
 
 @dataclass(frozen=True, slots=True)

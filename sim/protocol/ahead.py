@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.plans import points_array
 from sim.protocol.reach import route_offset
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class RouteSteps:
         """The steps of ``route``."""
         hypot = math.hypot
         steps = [hypot(q[0] - p[0], q[1] - p[1]) for p, q in zip(route, route[1:], strict=False)]
-        xyz = np.array(route, dtype=float).reshape(-1, 3)
+        xyz = points_array(route)
         return cls(route, tuple(route), xyz, np.array(steps, dtype=float))
 
     def offset(self, route: list[Point]) -> int | None:

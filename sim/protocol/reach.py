@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
+from sim.plans import points_array
 from sim.routing import Router
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class RouteArrays:
     @classmethod
     def of(cls, route: list[Point]) -> RouteArrays:
         """The arrays of ``route``."""
-        xyz = np.array(route, dtype=float).reshape(-1, 3)
+        xyz = points_array(route)
         xy = xyz[::-1, :2]
         lo = np.minimum.accumulate(xy, axis=0)[::-1]
         hi = np.maximum.accumulate(xy, axis=0)[::-1]
