@@ -69,31 +69,22 @@ def simulate(
         return _simulate(scenario, scenario.seed if seed is None else seed, progress)
 
 
-YOUNG_OBJECTS = 10_000
-"""During a run, the collector looks at the youngest objects after this many new ones."""
-
-
 @contextlib.contextmanager
 def _heap_settled() -> Iterator[None]:
     """Keep the objects that exist before a run out of the collector's passes during it.
 
     They are not the run's garbage, yet a full pass visits every one of them (a process with
     Shapely, pandas and the geometry caches loaded holds over 100,000), about a tenth of a short
-    run on average; ``gc.freeze`` sets them aside until the run ends. The youngest generation
-    is also collected less often (every :data:`YOUNG_OBJECTS` new objects instead of 700): a
-    run makes millions of short-lived objects, few of them in cycles. Nothing a run computes
+    run on average; ``gc.freeze`` sets them aside until the run ends. Nothing a run computes
     depends on when the collector runs. A process that froze objects itself is left alone.
     """
     if not gc.isenabled() or gc.get_freeze_count():
         yield
         return
     gc.freeze()
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], YOUNG_OBJECTS), *threshold[1:])
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
         gc.unfreeze()
 
 
