@@ -297,12 +297,16 @@ class Watch:
         row = self.update(f)
         now = self.run.env.now
         # the aircraft whose boxes come within reach, and their legs that come close
-        self.live, others, ka, ib, kb, d, dz = look(
+        live, others, index, gaps = look(
             self.paths, self.boxes, self.tops, self.listed, self.live, self.codes, self.reaches,
             row, now, self.height,
         )  # fmt: skip
-        if len(ka) == 0:
+        if live is not None:
+            self.live = live
+        if index is None:
             return
+        ka, ib, kb = index
+        d, dz = gaps
         # per rule: within its radius and height, and (with roles) a pair it watches
         fits = (d[:, None] < self.radii) & (dz[:, None] < self.heights)
         if self.with_roles:
@@ -321,7 +325,7 @@ class Watch:
         list (it stays out until its flight looks ahead again). With roles, a pair no rule
         watches is dropped, and so is one farther apart than the radii of the rules that do.
         """
-        self.live, others, reach = candidates(
+        self.live, _, others, reach = candidates(
             self.boxes, self.tops, self.listed, self.live, self.codes, self.reaches, row, now
         )
         return others, reach

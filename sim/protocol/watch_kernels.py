@@ -46,18 +46,20 @@ def candidates(
     reaches: np.ndarray,
     row: int,
     now: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, bool, np.ndarray, np.ndarray]:
     """The rows whose box comes within their reach of ``row``'s box (see the watch's
     ``_candidates``), after listing ``row`` and dropping the rows whose box ends by ``now``
     from ``listed``.
 
-    Returns the listed rows (``live``, ascending; the same array when nothing changed), the
-    rows near ``row``'s box and their reaches: ``boxes[c, j] <= tops[c, row] + reach`` for
-    the four sides ``c``, with ``reach = reaches[codes[row], codes[j]]``.
+    Returns the listed rows (``live``, ascending), whether they changed, the rows near
+    ``row``'s box and their reaches: ``boxes[c, j] <= tops[c, row] + reach`` for the four
+    sides ``c``, with ``reach = reaches[codes[row], codes[j]]``.
     """
+    changed = False
     if not listed[row]:
         listed[row] = True
         live = np.flatnonzero(listed)
+        changed = True
     alive = 0
     for j in live:
         if boxes[4, j] > now:
@@ -72,6 +74,7 @@ def candidates(
             else:
                 listed[j] = False
         live = kept
+        changed = True
     others = np.empty(len(live), dtype=np.int64)
     reach = np.empty(len(live))
     code = codes[row]
@@ -87,7 +90,7 @@ def candidates(
             others[n] = j
             reach[n] = r
             n += 1
-    return live, others[:n], reach[:n]
+    return live, changed, others[:n], reach[:n]
 
 
 @numba.njit(cache=True)
@@ -102,14 +105,25 @@ def look(
     row: int,
     now: float,
     height: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """One look of the watch: :func:`candidates`, then :func:`near_leg_pairs` with them.
 
-    Returns the listed rows, the candidate rows (``others``) and the near leg pairs.
+    Returns the new listed rows (None if unchanged) and, if some leg pairs come near, the
+    candidate rows (``others``), the pairs' indices (rows ``ka``, ``ib``, ``kb``) and their
+    separations (rows ``d``, ``dz``); else three Nones. Few arrays come back to Python:
+    handing each over costs more than the look's arithmetic.
     """
-    live, others, reach = candidates(boxes, tops, listed, live, codes, reaches, row, now)
+    live, changed, others, reach = candidates(boxes, tops, listed, live, codes, reaches, row, now)
+    new_live = live if changed else None
     ka, ib, kb, d, dz = near_leg_pairs(paths, row, others, reach, height, now)
-    return live, others, ka, ib, kb, d, dz
+    n = len(ka)
+    if n == 0:
+        return new_live, None, None, None
+    index = np.empty((3, n), dtype=np.int64)
+    gaps = np.empty((2, n))
+    index[0], index[1], index[2] = ka, ib, kb
+    gaps[0], gaps[1] = d, dz
+    return new_live, others, index, gaps
 
 
 @numba.njit(cache=True)
