@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from sim.encounters.closed_form import STILL_MPS, cylinder_intervals
+from sim.protocol.watch_kernels import merged_stays_few
 
 __all__ = ["close_pairs", "merged_stays", "pair_reach", "pair_rules", "stays"]
 
@@ -198,21 +199,12 @@ def merged_stays(
     n_rules = len(floors)
     floored = [k for k, floor in enumerate(floors) if floor >= 0]
     found: dict[tuple[int, int], list] = {}
-    if len(a) <= FEW:
-        wants = wanted.tolist()
-        need = [w + [w[k] for k in floored] for w in wants]
-        radius, half = cylinders
-        pairs = _stays_listed(a.tolist(), t.tolist(), radius.tolist(), half.tolist(), need)
-        for (s0, s1, row_in, row_lo, row_hi), want, j in zip(
-            pairs, wants, others.tolist(), strict=True
-        ):
-            w = s1 - s0
-            for k in range(n_rules):
-                if want[k] and row_in[k]:
-                    floor = floors[k]
-                    breach = floor >= 0 and row_in[n_rules + floor]
-                    _merge(found, (k, j), s0, s1, w, row_lo[k], row_hi[k], breach)
-        return found
+    if len(a) <= FEW:  # pair by pair, compiled
+        n_others = int(others.max()) + 1 if len(others) else 0
+        rows = merged_stays_few(
+            a, t, others, n_others, wanted, *cylinders, np.asarray(floors, dtype=np.int64)
+        )
+        return {(int(k), int(j)): [t_in, t_out, b > 0] for k, j, t_in, t_out, b in rows.tolist()}
     need = np.concatenate([wanted, wanted[:, floored]], axis=1)
     inside, lo, hi, ts, te = stays(a, t, *cylinders, need)
     pair, rule_k = np.nonzero(inside[:, :n_rules] & wanted)

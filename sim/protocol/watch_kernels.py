@@ -10,12 +10,14 @@ code is cached next to this file, so a process loads it instead of compiling it 
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
 from sim.encounters.closed_form import STILL_MPS
 
-__all__ = ["candidates", "look", "near_leg_pairs", "store_path"]
+__all__ = ["candidates", "look", "merged_stays_few", "near_leg_pairs", "store_path"]
 
 STILL2 = STILL_MPS * STILL_MPS
 
@@ -252,3 +254,102 @@ def store_path(
     boxes[4, row] = end
     tops[0, row], tops[1, row], tops[2, row], tops[3, row] = x_hi, y_hi, -x_lo, -y_lo
     return n, end
+
+
+@numba.njit(cache=True)
+def _stay_bounds(
+    moving: bool,
+    speed: float,
+    t_min: float,
+    d_line: float,
+    climbing: bool,
+    pz: float,
+    vz: float,
+    r: float,
+    h: float,
+) -> tuple[float, float]:
+    """A pair's stay in one cylinder, from the window's start (``lo``, ``hi``), as
+    ``sim.protocol.lookahead._stays_listed`` bounds it (Python's ``min`` and ``max``).
+    """
+    if d_line < r:
+        half_w = math.sqrt((r - d_line) * (r + d_line)) / speed
+        lo_h, hi_h = (t_min - half_w, t_min + half_w) if moving else (-math.inf, math.inf)
+    else:
+        lo_h, hi_h = math.inf, -math.inf
+    if climbing:
+        e1, e2 = (-h - pz) / vz, (h - pz) / vz
+        lo_v = e2 if e2 < e1 else e1
+        hi_v = e2 if e2 > e1 else e1
+    else:
+        lo_v, hi_v = (-math.inf, math.inf) if abs(pz) < h else (math.inf, -math.inf)
+    lo = lo_v if lo_v > lo_h else lo_h
+    hi = hi_v if hi_v < hi_h else hi_h
+    return lo, hi
+
+
+@numba.njit(cache=True)
+def merged_stays_few(
+    a: np.ndarray,
+    t: np.ndarray,
+    others: np.ndarray,
+    n_others: int,
+    wanted: np.ndarray,
+    radius: np.ndarray,
+    half: np.ndarray,
+    floors: np.ndarray,
+) -> np.ndarray:
+    """:func:`~sim.protocol.lookahead.merged_stays` pair by pair, as its plain-float loop
+    computes it: one row ``rule, other, t_in, t_out, breach`` per rule and other aircraft,
+    in the order they are first met.
+    """
+    n_rules = len(floors)
+    slot = np.full((n_rules, n_others), -1, dtype=np.int64)
+    out = np.empty((len(a) * n_rules, 5))
+    m = 0
+    for p in range(len(a)):
+        ra, rt = a[p], t[p]
+        ts = rt[0] if rt[0] > ra[0] else ra[0]
+        te = rt[1] if rt[1] < ra[1] else ra[1]
+        span = te - ts
+        px = ra[2] + ra[5] * (ts - ra[0]) - (rt[2] + rt[5] * (ts - rt[0]))
+        py = ra[3] + ra[6] * (ts - ra[0]) - (rt[3] + rt[6] * (ts - rt[0]))
+        pz = ra[4] + ra[7] * (ts - ra[0]) - (rt[4] + rt[7] * (ts - rt[0]))
+        vx, vy, vz = ra[5] - rt[5], ra[6] - rt[6], ra[7] - rt[7]
+        sp2 = vx * vx + vy * vy
+        moving = sp2 > STILL2
+        speed = math.sqrt(sp2) if moving else 1.0
+        t_min = -(px * vx + py * vy) / sp2 if moving else 0.0
+        d_line = abs(px * vy - py * vx) / speed if moving else np.hypot(px, py)
+        climbing = abs(vz) > STILL_MPS
+        for k in range(n_rules):
+            if not wanted[p, k]:
+                continue
+            lo, hi = _stay_bounds(
+                moving, speed, t_min, d_line, climbing, pz, vz, radius[k], half[k]
+            )
+            if not (span >= 0 and lo < span and hi > 0 and lo < hi):
+                continue
+            breach = False
+            if floors[k] >= 0:
+                c = n_rules + floors[k]
+                f_lo, f_hi = _stay_bounds(
+                    moving, speed, t_min, d_line, climbing, pz, vz, radius[c], half[c]
+                )
+                breach = span >= 0 and f_lo < span and f_hi > 0 and f_lo < f_hi
+            t_in = ts if lo <= 0 else ts + lo
+            t_out = te if hi >= span else ts + hi
+            j = others[p]
+            s = slot[k, j]
+            if s < 0:
+                slot[k, j] = m
+                out[m, 0], out[m, 1], out[m, 2], out[m, 3] = k, j, t_in, t_out
+                out[m, 4] = 1.0 if breach else 0.0
+                m += 1
+            else:
+                if t_in < out[s, 2]:
+                    out[s, 2] = t_in
+                if t_out > out[s, 3]:
+                    out[s, 3] = t_out
+                if breach:
+                    out[s, 4] = 1.0
+    return out[:m]
