@@ -235,9 +235,9 @@ class Watch:
         """Store the path ahead of an airborne flight (compiled: ``store_path``)."""
         leg = f.leg
         assert leg is not None
-        route, steps, first_m = _EMPTY_ROUTE, _EMPTY_STEPS, 0.0
+        route, steps, start, first_m = _EMPTY_ROUTE, _EMPTY_STEPS, 0, 0.0
         if f.pilot is None and len(f.route) > 1:
-            route, steps = self._route_ahead(f)
+            route, steps, start = self._route_ahead(f)
             nxt = f.route[1]
             first_m = math.hypot(nxt[0] - leg.x1_m, nxt[1] - leg.y1_m)
         here = np.array(
@@ -246,20 +246,21 @@ class Watch:
         )
         n, end = store_path(
             self.paths, self.boxes, self.tops, row, self.counts[row], here, route, steps,
-            first_m, f.plan.speed_mps, until, max_legs,
+            start, first_m, f.plan.speed_mps, until, max_legs,
         )  # fmt: skip
         return n, float(end)
 
-    def _route_ahead(self, f: Flight) -> tuple[np.ndarray, np.ndarray]:
-        """The waypoints after the flight's next one, and the steps between them (the
-        route's arrays are made once per route: it only loses waypoints or is replaced).
+    def _route_ahead(self, f: Flight) -> tuple[np.ndarray, np.ndarray, int]:
+        """The arrays of the flight's route (waypoints and steps between them) and where the
+        waypoints after its next one start in them (made once per route: it only loses
+        waypoints or is replaced).
         """
         steps = self.routes.get(f.id)
         k = None if steps is None else steps.offset(f.route)
         if steps is None or k is None:
             steps = self.routes[f.id] = RouteSteps.of(f.route)
             k = 0
-        return steps.xyz[k + 1 :], steps.step_m[k + 1 :]
+        return steps.xyz, steps.step_m, k + 1
 
     def _store_rows(self, row: int, legs: list[list[float]], box: tuple) -> tuple[int, float]:
         """Store leg rows and their box (as :func:`~sim.protocol.ahead.path_and_box` gives

@@ -199,6 +199,7 @@ def store_path(
     leg: np.ndarray,
     route: np.ndarray,
     seg_m: np.ndarray,
+    start: int,
     first_m: float,
     speed: float,
     until_s: float,
@@ -208,9 +209,10 @@ def store_path(
     and its box into ``boxes`` and ``tops``, as :func:`~sim.protocol.ahead.path_and_box`
     builds them. Returns the number of legs and the path's end time.
 
-    ``leg`` is the current leg's row and its end point (11 floats); ``route`` the waypoints
-    after it, ``first_m`` the distance from the leg's end to the first of them and ``seg_m``
-    the distances between them (by ``math.hypot``, as the plain loop measures them).
+    ``leg`` is the current leg's row and its end point (11 floats); ``route[start:]`` the
+    waypoints after it, ``first_m`` the distance from the leg's end to the first of them and
+    ``seg_m[k]`` the distance from ``route[k]`` to ``route[k + 1]`` (by ``math.hypot``, as the
+    plain loop measures them).
     """
     path = paths[row]
     path[0, :8] = leg[:8]
@@ -226,11 +228,11 @@ def store_path(
     if y > y_hi:
         y_hi = y
     n = 1
-    for i in range(len(route)):
+    for i in range(start, len(route)):
         if t >= until_s or n >= max_legs:
             break
         px, py, pz = route[i, 0], route[i, 1], route[i, 2]
-        dt = (first_m if i == 0 else seg_m[i - 1]) / speed
+        dt = (first_m if i == start else seg_m[i - 1]) / speed
         t_next = t + dt
         if dt > 0:
             r = path[n]
