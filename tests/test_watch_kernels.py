@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from test_lookahead import leg_rows
 
 from sim.encounters import Leg
-from sim.protocol.ahead import path_and_box
+from sim.protocol.ahead import path_and_box, store_ahead, store_rows
 from sim.protocol.lookahead import close_pairs
 from sim.protocol.watch import Watch
 from sim.protocol.watch_kernels import candidates, near_leg_pairs
@@ -143,8 +143,10 @@ def test_stored_path_is_the_plain_path_bit_for_bit(route, speed, max_legs, horiz
     f = _flight(route, Leg(100.0, 160.0, *here, *route[0]), speed)
 
     def both(until: float) -> None:
-        got = compiled._store(f, 0, until, max_legs)
-        want = plain._store_rows(0, *path_and_box(f, until, max_legs))
+        arrays = (compiled.paths, compiled.boxes, compiled.tops, 0, compiled.counts[0])
+        got = store_ahead(*arrays, compiled.routes, f, until, max_legs)
+        arrays = (plain.paths, plain.boxes, plain.tops, 0, plain.counts[0])
+        want = store_rows(*arrays, *path_and_box(f, until, max_legs))
         assert got == want
         compiled.counts[0], plain.counts[0] = got[0], want[0]
         assert compiled.paths.tobytes() == plain.paths.tobytes()

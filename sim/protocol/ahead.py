@@ -16,12 +16,21 @@ import numpy as np
 
 from sim.plans import points_array
 from sim.protocol.reach import route_offset
+from sim.protocol.watch_kernels import store_path
 
 if TYPE_CHECKING:
     from sim.plans import Point
     from sim.state import Flight
 
-__all__ = ["RouteSteps", "path_ahead", "path_and_box", "path_rows", "position_on"]
+__all__ = [
+    "RouteSteps",
+    "path_ahead",
+    "path_and_box",
+    "path_rows",
+    "position_on",
+    "store_ahead",
+    "store_rows",
+]
 
 ROW = 8
 
@@ -94,6 +103,80 @@ class RouteSteps:
     def offset(self, route: list[Point]) -> int | None:
         """Where ``route`` starts in the arrays, or ``None`` if it is another route."""
         return route_offset(self.source, self.points, route)
+
+
+_EMPTY_ROUTE = np.zeros((0, 3))
+_EMPTY_STEPS = np.zeros(0)
+
+
+def store_ahead(
+    paths: np.ndarray,
+    boxes: np.ndarray,
+    tops: np.ndarray,
+    row: int,
+    stored: int,
+    routes: dict[str, RouteSteps],
+    f: Flight,
+    until_s: float,
+    max_legs: int,
+) -> tuple[int, float]:
+    """Store an airborne flight's path ahead in ``paths[row]`` (``stored`` legs there before)
+    and its box in ``boxes`` and ``tops`` (a conflict watch's arrays), as :func:`store_rows`
+    stores what :func:`path_and_box` gives, by a compiled loop along the route's arrays
+    (kept in ``routes``). Returns the number of legs and the path's end time.
+    """
+    leg = f.leg
+    assert leg is not None
+    route, steps, start, first_m = _EMPTY_ROUTE, _EMPTY_STEPS, 0, 0.0
+    if f.pilot is None and len(f.route) > 1:
+        route, steps, start = _route_arrays(routes, f)
+        nxt = f.route[1]
+        first_m = math.hypot(nxt[0] - leg.x1_m, nxt[1] - leg.y1_m)
+    here = np.array(
+        (leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m, *leg.velocity())
+        + (leg.x1_m, leg.y1_m, leg.z1_m)
+    )
+    n, end = store_path(
+        paths, boxes, tops, row, stored, here, route, steps, start, first_m, f.plan.speed_mps,
+        until_s, max_legs,
+    )  # fmt: skip
+    return n, float(end)
+
+
+def _route_arrays(routes: dict[str, RouteSteps], f: Flight) -> tuple[np.ndarray, np.ndarray, int]:
+    """The arrays of the flight's route (waypoints and the steps between them) and where the
+    waypoints after its next one start in them (made once per route: it only loses
+    waypoints or is replaced).
+    """
+    steps = routes.get(f.id)
+    k = None if steps is None else steps.offset(f.route)
+    if steps is None or k is None:
+        steps = routes[f.id] = RouteSteps.of(f.route)
+        k = 0
+    return steps.xyz, steps.step_m, k + 1
+
+
+def store_rows(
+    paths: np.ndarray,
+    boxes: np.ndarray,
+    tops: np.ndarray,
+    row: int,
+    stored: int,
+    legs: list[list[float]],
+    box: tuple[float, float, float, float, float],
+) -> tuple[int, float]:
+    """Store leg rows and their box (as :func:`path_and_box` gives them) in row ``row`` of a
+    conflict watch's arrays (``stored`` legs there before; the rest are marked unused).
+    """
+    k = len(legs)
+    path = paths[row]
+    path[:k] = legs
+    if k < stored:
+        path[k:stored, :2] = -np.inf
+    x0, y0, x1, y1, end = box
+    boxes[:, row] = (x0, y0, -x1, -y1, end)
+    tops[:, row] = (x1, y1, -x0, -y0)
+    return k, end
 
 
 def path_ahead(f: Flight, until_s: float, max_legs: int) -> np.ndarray:

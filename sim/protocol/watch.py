@@ -28,9 +28,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from sim import aircraft
-from sim.protocol.ahead import RouteSteps, path_and_box
+from sim.protocol.ahead import RouteSteps, path_and_box, store_ahead, store_rows
 from sim.protocol.lookahead import merged_stays, pair_reach, pair_rules
-from sim.protocol.watch_kernels import candidates, look, store_path
+from sim.protocol.watch_kernels import candidates, look
 from sim.units import MIN
 
 if TYPE_CHECKING:
@@ -57,8 +57,6 @@ MAX_LEGS = 12
 """At most this many legs of a plan are looked at (the current one and the next ones)."""
 MARGIN_S = 60.0
 """Plans are looked at this much beyond the widest look-ahead."""
-_EMPTY_ROUTE = np.zeros((0, 3))
-_EMPTY_STEPS = np.zeros(0)
 SLACK_M = 1.0
 """Boxes farther apart than a rule's radius and this (far above the rounding of positions) are
 out of that rule's reach."""
@@ -222,59 +220,15 @@ class Watch:
         # twice the horizon: the next few legs of the plan need no new look (see on_leg)
         until = f.leg.t1_s + 2 * horizon
         max_legs = self.max_legs if horizon > 0 else 1
+        arrays = (self.paths, self.boxes, self.tops, row, self.counts[row])
         if f.airborne:
-            k, end = self._store(f, row, until, max_legs)
+            k, end = store_ahead(*arrays, self.routes, f, until, max_legs)
         else:  # no path: nothing ahead, an empty box
-            k, end = self._store_rows(row, *path_and_box(f, until, max_legs))
+            k, end = store_rows(*arrays, *path_and_box(f, until, max_legs))
         self.counts[row] = k
         self.versions[row] = f.version
         self.ends[row] = end
         return row
-
-    def _store(self, f: Flight, row: int, until: float, max_legs: int) -> tuple[int, float]:
-        """Store the path ahead of an airborne flight (compiled: ``store_path``)."""
-        leg = f.leg
-        assert leg is not None
-        route, steps, start, first_m = _EMPTY_ROUTE, _EMPTY_STEPS, 0, 0.0
-        if f.pilot is None and len(f.route) > 1:
-            route, steps, start = self._route_ahead(f)
-            nxt = f.route[1]
-            first_m = math.hypot(nxt[0] - leg.x1_m, nxt[1] - leg.y1_m)
-        here = np.array(
-            (leg.t0_s, leg.t1_s, leg.x0_m, leg.y0_m, leg.z0_m, *leg.velocity())
-            + (leg.x1_m, leg.y1_m, leg.z1_m)
-        )
-        n, end = store_path(
-            self.paths, self.boxes, self.tops, row, self.counts[row], here, route, steps,
-            start, first_m, f.plan.speed_mps, until, max_legs,
-        )  # fmt: skip
-        return n, float(end)
-
-    def _route_ahead(self, f: Flight) -> tuple[np.ndarray, np.ndarray, int]:
-        """The arrays of the flight's route (waypoints and steps between them) and where the
-        waypoints after its next one start in them (made once per route: it only loses
-        waypoints or is replaced).
-        """
-        steps = self.routes.get(f.id)
-        k = None if steps is None else steps.offset(f.route)
-        if steps is None or k is None:
-            steps = self.routes[f.id] = RouteSteps.of(f.route)
-            k = 0
-        return steps.xyz, steps.step_m, k + 1
-
-    def _store_rows(self, row: int, legs: list[list[float]], box: tuple) -> tuple[int, float]:
-        """Store leg rows and their box (as :func:`~sim.protocol.ahead.path_and_box` gives
-        them) in the row.
-        """
-        k = len(legs)
-        path = self.paths[row]
-        path[:k] = legs
-        if k < self.counts[row]:
-            path[k : self.counts[row], :2] = -np.inf
-        x0, y0, x1, y1, end = box
-        self.boxes[:, row] = (x0, y0, -x1, -y1, end)
-        self.tops[:, row] = (x1, y1, -x0, -y0)
-        return k, end
 
     def on_leg(self, f: Flight) -> None:
         """Predict conflicts of the flight's path ahead with the other side's paths ahead.
