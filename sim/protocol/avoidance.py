@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from sim.protocol.crossing import may_touch
 from sim.protocol.reach import RouteArrays, reach
 from sim.routing import Router
 
@@ -86,28 +87,20 @@ def path_crosses(
     ``extent`` is the extent of ``area.geometry``; only the segments ``among`` are looked at
     (the others known not to be flown while the area is active).
 
-    Segments that cannot reach the area (outside its box or its outer disk) are dropped before
-    any timing or Shapely work, and segments that pass through its inner disk touch it without
-    asking Shapely.
+    Segments that cannot reach the area (outside its box or its outer disk, not flown in its
+    window or its block) are dropped first (``sim.protocol.crossing``, compiled), and segments
+    that pass through its inner disk touch it without asking Shapely.
     """
     first, stop, _ = among.indices(len(pts) - 1)
-    a, b = pts[first:stop], pts[first + 1 : stop + 1]
-    active = _boxes_meet(a, b, extent.bounds)
-    if not active.any():
+    found = may_touch(
+        pts, first, stop, float(t0), float(speed), extent.bounds, (extent.x_m, extent.y_m),
+        extent.radius_m * extent.radius_m, (float(area.from_s), float(area.to_s)),
+        (float(area.floor_m), float(area.ceiling_m)), area.all_altitudes,
+    )  # fmt: skip
+    if found is None:
         return False
-    d2 = extent.distance2(a, b)
-    active &= d2 <= extent.radius_m * extent.radius_m
-    if not active.any():
-        return False
-    times = _times(pts[: stop + 1], t0, speed)[first:]  # the same floats as for the whole path
-    active &= (times[1:] >= area.from_s) & (times[:-1] <= area.to_s)
-    if not area.all_altitudes:  # cheap first: the whole segment's altitudes
-        z0, z1 = a[:, 2], b[:, 2]
-        active &= (np.maximum(z0, z1) >= area.floor_m) & (np.minimum(z0, z1) <= area.ceiling_m)
-    if not active.any():
-        return False
-    idx = np.nonzero(active)[0]
-    hit = _touching(pts, idx + first, d2[idx], extent, area.geometry)
+    idx, d2 = found
+    hit = _touching(pts, idx + first, d2, extent, area.geometry)
     if area.all_altitudes or not hit.any():
         return bool(hit.any())
     return any(
