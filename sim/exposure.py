@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import operator
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -47,13 +49,84 @@ def hours_inside(area: shapely.Geometry, legs: np.ndarray) -> np.ndarray:
     hours = (legs[:, 1] - legs[:, 0]) / H
     if len(legs) == 0:
         return hours
+    raster = _raster(area)
+    frac, near = raster.away_from_border(legs[:, 2:6])
+    if near.any():  # legs the border may touch: Shapely decides
+        frac[near] = _fraction_near(area, legs[near])
+    return hours * frac
+
+
+def _fraction_near(area: shapely.Geometry, legs: np.ndarray) -> np.ndarray:
+    """Fraction of each leg inside ``area``: whole or none unless it meets the border."""
     lines = shapely.linestrings(np.stack([legs[:, 2:4], legs[:, 4:6]], axis=1))
     crossing = shapely.intersects(_prepared_boundary(area), lines)
     inside = shapely.contains_xy(area, legs[:, 2], legs[:, 3])
     frac = np.where(inside, 1.0, 0.0)
     if crossing.any():
         frac[crossing] = _fraction_inside(area, legs[crossing, 2:6], lines[crossing])
-    return hours * frac
+    return frac
+
+
+BORDER_CELL_M = 5_000.0
+"""Side of the cells of the border raster (A: a speed setting; results do not depend on it)."""
+
+
+@dataclass(frozen=True)
+class _Raster:
+    """Square cells over an area's box, with two cells of margin: which cells its border comes
+    near (those it meets and their eight neighbours) and, for the others, whether they lie
+    inside. A segment whose box covers no near cell cannot meet the border, and is inside or
+    outside as its start's cell is; the margin cell absorbs rounding in placing the points.
+    """
+
+    x0: float
+    y0: float
+    shape: tuple[int, int]
+    near_sum: np.ndarray
+    """Summed-area table of the near cells, ``(ny + 1, nx + 1)``."""
+    inside: np.ndarray
+    """Per cell (``ny, nx``), whether its centre is inside the area."""
+
+    def away_from_border(self, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For segments ``(n, 4)`` (x0, y0, x1, y1): the fraction inside for those away from
+        the border (1 or 0; 0 also where not known) and which ones are near it.
+        """
+        ny, nx = self.shape
+        cx = np.floor((seg[:, [0, 2]] - self.x0) / BORDER_CELL_M)
+        cy = np.floor((seg[:, [1, 3]] - self.y0) / BORDER_CELL_M)
+        lo_x, hi_x = np.clip(cx.min(axis=1), 0, nx - 1), np.clip(cx.max(axis=1), 0, nx - 1)
+        lo_y, hi_y = np.clip(cy.min(axis=1), 0, ny - 1), np.clip(cy.max(axis=1), 0, ny - 1)
+        i0, i1, j0, j1 = (v.astype(np.int64) for v in (lo_y, hi_y + 1, lo_x, hi_x + 1))
+        s = self.near_sum
+        near = (s[i1, j1] - s[i0, j1] - s[i1, j0] + s[i0, j0]) > 0
+        start_x, start_y = cx[:, 0], cy[:, 0]
+        on = (start_x >= 0) & (start_x < nx) & (start_y >= 0) & (start_y < ny)
+        frac = np.zeros(len(seg))
+        k = np.flatnonzero(on & ~near)
+        frac[k] = self.inside[start_y[k].astype(np.int64), start_x[k].astype(np.int64)]
+        return frac, near
+
+
+@functools.lru_cache(maxsize=8)
+def _raster(area: shapely.Geometry) -> _Raster:
+    """The border raster of ``area`` (see :class:`_Raster`), made once per area."""
+    c = BORDER_CELL_M
+    bx0, by0, bx1, by1 = area.bounds
+    x0, y0 = bx0 - 2 * c, by0 - 2 * c
+    nx, ny = int(math.ceil((bx1 - x0) / c)) + 2, int(math.ceil((by1 - y0) / c)) + 2
+    gx, gy = np.meshgrid(x0 + c * np.arange(nx), y0 + c * np.arange(ny))
+    cells = shapely.box(gx, gy, gx + c, gy + c)
+    meets = shapely.intersects(_prepared_boundary(area), cells)
+    near = meets.copy()
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            near[max(di, 0) : ny + min(di, 0), max(dj, 0) : nx + min(dj, 0)] |= meets[
+                max(-di, 0) : ny + min(-di, 0), max(-dj, 0) : nx + min(-dj, 0)
+            ]
+    near_sum = np.zeros((ny + 1, nx + 1), dtype=np.int64)
+    near_sum[1:, 1:] = near.astype(np.int64).cumsum(axis=0).cumsum(axis=1)
+    inside = shapely.contains_xy(area, gx + c / 2, gy + c / 2).astype(float)
+    return _Raster(x0, y0, (ny, nx), near_sum, inside)
 
 
 @functools.lru_cache(maxsize=8)

@@ -59,3 +59,34 @@ def test_the_line_keeps_the_coalition_over_syria() -> None:
 
     line, none = hours({}), hours({"protocol": "none"})
     assert line >= 0.9 * none, (line, none)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_the_border_raster_only_skips_legs_the_border_cannot_touch(data) -> None:
+    """Legs near the border (on its vertices, on cell edges, a metre off), far from it and
+    off the raster: the same fractions, bit for bit, as asking Shapely about every leg."""
+    syria = geo.syria()
+    border = shapely.get_coordinates(syria.boundary)
+    raster = exposure._raster(syria)
+    cell = exposure.BORDER_CELL_M
+    points = []
+    for _ in range(data.draw(st.integers(2, 40))):
+        kind = data.draw(st.sampled_from(["vertex", "edge", "anywhere", "far"]))
+        if kind == "vertex":
+            x, y = border[data.draw(st.integers(0, len(border) - 1))]
+            x, y = x + data.draw(st.sampled_from([0.0, 1.0, -1.0])), y
+        elif kind == "edge":
+            x = raster.x0 + cell * data.draw(st.integers(0, raster.shape[1]))
+            y = raster.y0 + cell * data.draw(st.integers(0, raster.shape[0]))
+        elif kind == "anywhere":
+            x, y = data.draw(coords), data.draw(coords)
+        else:
+            x, y = data.draw(st.sampled_from([-3e6, 3e6])), data.draw(coords)
+        points.append((float(x), float(y)))
+    legs = np.array(
+        [[0.0, 600.0, *a, *b] for a, b in zip(points, points[1:], strict=False)]
+        + [[0.0, 60.0, *points[0], *points[0]]]  # a point
+    )
+    want = (legs[:, 1] - legs[:, 0]) / 3600 * exposure._fraction_near(syria, legs)
+    assert exposure.hours_inside(syria, legs).tobytes() == want.tobytes()
