@@ -39,7 +39,7 @@ def leg_rows(draw: st.DrawFn, n: int) -> np.ndarray:
 
 @st.composite
 def leg_pairs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
-    n = draw(st.integers(1, 2 * FEW))  # pair by pair in plain floats, and as arrays
+    n = draw(st.integers(1, 2 * FEW))  # merged pair by pair (compiled), and as arrays
     return leg_rows(draw, n), leg_rows(draw, n)
 
 

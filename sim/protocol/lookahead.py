@@ -11,7 +11,6 @@ floating-point operations in the same order, so they give the same floats as
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import numpy as np
 
@@ -21,7 +20,8 @@ from sim.protocol.watch_kernels import merged_stays_few
 __all__ = ["close_pairs", "merged_stays", "pair_reach", "pair_rules", "stays"]
 
 FEW = 20
-"""Up to this many pairs are solved one by one in plain floats (cheaper than array calls)."""
+"""Up to this many pairs are merged one by one by a compiled loop (``merged_stays_few``), more
+with numpy arrays."""
 
 
 def close_pairs(
@@ -32,6 +32,9 @@ def close_pairs(
 
     Returns the indices into ``mine`` and ``theirs`` of each pair (row-major order), its least
     horizontal separation and its least vertical separation (0 when the altitudes cross).
+
+    The watch itself runs the compiled :func:`~sim.protocol.watch_kernels.near_leg_pairs`;
+    this is the numpy statement of the same arithmetic that it is checked against.
 
     Examples
     --------
@@ -91,8 +94,6 @@ def stays(
     cylinders), only the entries it marks are sure to be solved: the others may read as never
     inside.
     """
-    if len(a) <= FEW:
-        return _stays_few(a, t, radius, half, need)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ts = np.maximum(a[:, 0], t[:, 0])
         te = np.minimum(a[:, 1], t[:, 1])
@@ -105,77 +106,6 @@ def stays(
         )
         inside = (span >= 0) & (lo < span) & (hi > 0) & (lo < hi)
     return inside, lo, hi, ts, te
-
-
-def _stays_few(
-    a: np.ndarray,
-    t: np.ndarray,
-    radius: np.ndarray,
-    half: np.ndarray,
-    need: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`stays` pair by pair in plain floats (:func:`_stays_listed`), as arrays."""
-    k = len(radius)
-    wanted = [[True] * k] * len(a) if need is None else need.tolist()
-    listed = list(_stays_listed(a.tolist(), t.tolist(), radius.tolist(), half.tolist(), wanted))
-    n = len(listed)
-    return (
-        np.array([row[2] for row in listed], dtype=bool).reshape(n, k),
-        np.array([row[3] for row in listed], dtype=float).reshape(n, k),
-        np.array([row[4] for row in listed], dtype=float).reshape(n, k),
-        np.array([row[0] for row in listed], dtype=float),
-        np.array([row[1] for row in listed], dtype=float),
-    )
-
-
-def _stays_listed(
-    a: list[list[float]],
-    t: list[list[float]],
-    radius: list[float],
-    half: list[float],
-    need: list[list[bool]],
-) -> Iterator[tuple[float, float, list[bool], list[float], list[float]]]:
-    """Per pair of legs, its window's start and end and per cylinder whether it is inside,
-    ``lo`` and ``hi`` (as :func:`stays`), in plain floats: the same operations on the same
-    doubles as ``sim.encounters.closed_form.cylinder_intervals``, one pair and cylinder at a
-    time, skipping the cylinders ``need`` leaves out.
-    """
-    cylinders = list(zip(radius, half, strict=True))
-    for ra, rt, want in zip(a, t, need, strict=True):
-        ts, te = max(ra[0], rt[0]), min(ra[1], rt[1])
-        span = te - ts
-        px = ra[2] + ra[5] * (ts - ra[0]) - (rt[2] + rt[5] * (ts - rt[0]))
-        py = ra[3] + ra[6] * (ts - ra[0]) - (rt[3] + rt[6] * (ts - rt[0]))
-        pz = ra[4] + ra[7] * (ts - ra[0]) - (rt[4] + rt[7] * (ts - rt[0]))
-        vx, vy, vz = ra[5] - rt[5], ra[6] - rt[6], ra[7] - rt[7]
-        sp2 = vx * vx + vy * vy
-        moving = sp2 > STILL_MPS * STILL_MPS
-        speed = math.sqrt(sp2) if moving else 1.0
-        t_min = -(px * vx + py * vy) / sp2 if moving else 0.0
-        d_line = abs(px * vy - py * vx) / speed if moving else float(np.hypot(px, py))
-        climbing = abs(vz) > STILL_MPS
-        row_in, row_lo, row_hi = [], [], []
-        for (r, h), wanted in zip(cylinders, want, strict=True):
-            if not wanted:
-                row_in.append(False)
-                row_lo.append(math.inf)
-                row_hi.append(-math.inf)
-                continue
-            if d_line < r:
-                half_w = math.sqrt((r - d_line) * (r + d_line)) / speed
-                lo_h, hi_h = (t_min - half_w, t_min + half_w) if moving else (-math.inf, math.inf)
-            else:
-                lo_h, hi_h = math.inf, -math.inf
-            if climbing:
-                e1, e2 = (-h - pz) / vz, (h - pz) / vz
-                lo_v, hi_v = min(e1, e2), max(e1, e2)
-            else:
-                lo_v, hi_v = (-math.inf, math.inf) if abs(pz) < h else (math.inf, -math.inf)
-            lo, hi = max(lo_h, lo_v), min(hi_h, hi_v)
-            row_in.append(span >= 0 and lo < span and hi > 0 and lo < hi)
-            row_lo.append(lo)
-            row_hi.append(hi)
-        yield ts, te, row_in, row_lo, row_hi
 
 
 def merged_stays(

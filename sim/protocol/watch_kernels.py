@@ -300,9 +300,8 @@ def merged_stays_few(
     half: np.ndarray,
     floors: np.ndarray,
 ) -> np.ndarray:
-    """:func:`~sim.protocol.lookahead.merged_stays` pair by pair, as its plain-float loop
-    computes it: one row ``rule, other, t_in, t_out, breach`` per rule and other aircraft,
-    in the order they are first met.
+    """:func:`~sim.protocol.lookahead.merged_stays` pair by pair: one row ``rule, other,
+    t_in, t_out, breach`` per rule and other aircraft, in the order they are first met.
     """
     n_rules = len(floors)
     slot = np.full((n_rules, n_others), -1, dtype=np.int64)
