@@ -135,7 +135,7 @@ class Watch:
     """Per pair of codes and rule, whether the rule watches the pair (sides aside)."""
 
     routes: dict[str, RouteSteps] = field(default_factory=dict)
-    """Per flight, the arrays of its route (see ``_route_ahead``)."""
+    """Per flight, the arrays of its route (see :func:`~sim.protocol.ahead.store_ahead`)."""
 
     reach: float = 0.0
     """The widest rule's radius: beyond it no rule can act."""
