@@ -2,10 +2,13 @@
 
 A look handles a few rows (about 15 paths listed, 7 legs of the flight's own path, 13 of the
 others'), where each numpy call costs more than its arithmetic. These loops do the same
-floating-point operations, in the same order, as the numpy reference they replace
-(:func:`~sim.protocol.lookahead.close_pairs` and the box test of the watch's candidates), so
-they give the same floats; ``tests/test_watch_kernels.py`` checks it bit for bit. Compiled
-code is cached next to this file, so a process loads it instead of compiling it again.
+floating-point operations, in the same order, as the code they replace: the box test of the
+watch's candidates, :func:`~sim.protocol.lookahead.close_pairs`, the path ahead of
+:func:`~sim.protocol.ahead.path_and_box` and the merge of a few pairs' stays in a rule's
+cylinders (the closed form of ``sim.encounters.closed_form.cylinder_intervals``), so they give
+the same floats; ``tests/test_watch_kernels.py`` and ``tests/test_lookahead.py`` check them
+bit for bit. Few arrays are handed back to Python: each costs more than a look's arithmetic.
+Compiled code is cached next to this file, so a process loads it instead of compiling it.
 """
 
 from __future__ import annotations
