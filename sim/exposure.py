@@ -69,6 +69,8 @@ def _fraction_near(area: shapely.Geometry, legs: np.ndarray) -> np.ndarray:
 
 BORDER_CELL_M = 5_000.0
 """Side of the cells of the border raster (A: a speed setting; results do not depend on it)."""
+MAX_CELLS = 250_000
+"""Larger areas get larger cells, so that a raster holds at most about this many."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class _Raster:
 
     x0: float
     y0: float
+    cell: float
     shape: tuple[int, int]
     near_sum: np.ndarray
     """Summed-area table of the near cells, ``(ny + 1, nx + 1)``."""
@@ -92,8 +95,8 @@ class _Raster:
         the border (1 or 0; 0 also where not known) and which ones are near it.
         """
         ny, nx = self.shape
-        cx = np.floor((seg[:, [0, 2]] - self.x0) / BORDER_CELL_M)
-        cy = np.floor((seg[:, [1, 3]] - self.y0) / BORDER_CELL_M)
+        cx = np.floor((seg[:, [0, 2]] - self.x0) / self.cell)
+        cy = np.floor((seg[:, [1, 3]] - self.y0) / self.cell)
         lo_x, hi_x = np.clip(cx.min(axis=1), 0, nx - 1), np.clip(cx.max(axis=1), 0, nx - 1)
         lo_y, hi_y = np.clip(cy.min(axis=1), 0, ny - 1), np.clip(cy.max(axis=1), 0, ny - 1)
         i0, i1, j0, j1 = (v.astype(np.int64) for v in (lo_y, hi_y + 1, lo_x, hi_x + 1))
@@ -110,8 +113,8 @@ class _Raster:
 @functools.lru_cache(maxsize=8)
 def _raster(area: shapely.Geometry) -> _Raster:
     """The border raster of ``area`` (see :class:`_Raster`), made once per area."""
-    c = BORDER_CELL_M
     bx0, by0, bx1, by1 = area.bounds
+    c = max(BORDER_CELL_M, math.sqrt((bx1 - bx0) * (by1 - by0) / MAX_CELLS))
     x0, y0 = bx0 - 2 * c, by0 - 2 * c
     nx, ny = int(math.ceil((bx1 - x0) / c)) + 2, int(math.ceil((by1 - y0) / c)) + 2
     gx, gy = np.meshgrid(x0 + c * np.arange(nx), y0 + c * np.arange(ny))
@@ -126,7 +129,7 @@ def _raster(area: shapely.Geometry) -> _Raster:
     near_sum = np.zeros((ny + 1, nx + 1), dtype=np.int64)
     near_sum[1:, 1:] = near.astype(np.int64).cumsum(axis=0).cumsum(axis=1)
     inside = shapely.contains_xy(area, gx + c / 2, gy + c / 2).astype(float)
-    return _Raster(x0, y0, (ny, nx), near_sum, inside)
+    return _Raster(x0, y0, c, (ny, nx), near_sum, inside)
 
 
 @functools.lru_cache(maxsize=8)

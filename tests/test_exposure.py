@@ -69,7 +69,7 @@ def test_the_border_raster_only_skips_legs_the_border_cannot_touch(data) -> None
     syria = geo.syria()
     border = shapely.get_coordinates(syria.boundary)
     raster = exposure._raster(syria)
-    cell = exposure.BORDER_CELL_M
+    cell = raster.cell
     points = []
     for _ in range(data.draw(st.integers(2, 40))):
         kind = data.draw(st.sampled_from(["vertex", "edge", "anywhere", "far"]))
