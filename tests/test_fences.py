@@ -99,3 +99,11 @@ def test_keep_out_tests_all_paths_at_once_as_one_by_one(flown, drawn) -> None:
         for f in flights
     ]
     assert _zones_met(flights, zones) == plain
+
+
+def test_a_leg_too_short_to_measure_enters_nothing() -> None:
+    """A leg whose length underflows to zero (a point on the fence's line) has no entry, not
+    an entry at an undefined time."""
+    fence = Fence("line", shapely.LineString([(0, 0), (0, 1)]), frozenset(), lambda f, t: None)
+    leg = Leg(0.0, 1.0, 0.0, 0.0, 5000.0, 0.0, 2.0782888346065248e-172, 6000.0)
+    assert entry_times(leg, fence) == []

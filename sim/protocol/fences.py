@@ -89,6 +89,8 @@ def _entries(leg: Leg, fence: Fence) -> list[float]:
     if len(hits) == 0:
         return []
     length = seg.length
+    if not length > 0.0:  # a leg too short to measure (a point) enters and crosses nothing
+        return []
     fracs = np.unique(np.round(np.hypot(hits[:, 0] - leg.x0_m, hits[:, 1] - leg.y0_m) / length, 12))
     times = []
     for f in fracs:
