@@ -13,6 +13,7 @@ from test_lookahead import leg_rows
 from sim.encounters import Leg
 from sim.protocol.ahead import path_and_box, store_ahead, store_rows
 from sim.protocol.lookahead import close_pairs
+from sim.protocol.reach import Reach
 from sim.protocol.watch import Watch
 from sim.protocol.watch_kernels import candidates, near_leg_pairs
 
@@ -140,11 +141,12 @@ def test_stored_path_is_the_plain_path_bit_for_bit(route, speed, max_legs, horiz
     here = (1.5, -2.25, 3000.0)
     route = [p if i % 5 else route[0] for i, p in enumerate(route)]  # repeated points too
     compiled, plain = _watch(max_legs), _watch(max_legs)
+    index = Reach(run=None)  # type: ignore[arg-type]  # keeps the route's arrays
     f = _flight(route, Leg(100.0, 160.0, *here, *route[0]), speed)
 
     def both(until: float) -> None:
         arrays = (compiled.paths, compiled.boxes, compiled.tops, 0, compiled.counts[0])
-        got = store_ahead(*arrays, compiled.routes, f, until, max_legs)
+        got = store_ahead(*arrays, index, f, until, max_legs)
         arrays = (plain.paths, plain.boxes, plain.tops, 0, plain.counts[0])
         want = store_rows(*arrays, *path_and_box(f, until, max_legs))
         assert got == want

@@ -9,21 +9,17 @@ beyond its current leg: its path ahead is that leg, held at its end.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.plans import points_array
-from sim.protocol.reach import route_offset
 from sim.protocol.watch_kernels import store_path
 
 if TYPE_CHECKING:
-    from sim.plans import Point
+    from sim.protocol.reach import Reach
     from sim.state import Flight
 
 __all__ = [
-    "RouteSteps",
     "path_ahead",
     "path_and_box",
     "path_rows",
@@ -71,40 +67,6 @@ def path_and_box(
     return rows, (min(xs), min(ys), max(xs), max(ys), rows[-1][1])
 
 
-@dataclass(frozen=True, eq=False)
-class RouteSteps:
-    """A route's waypoints as an array, with the distance from each to the next measured as
-    :func:`path_and_box` measures it (``math.hypot``), for compiled code that follows it.
-
-    Examples
-    --------
-    >>> s = RouteSteps.of([(0.0, 0.0, 0.0), (3.0, 4.0, 0.0), (3.0, 4.0, 9.0)])
-    >>> s.step_m.tolist()
-    [5.0, 0.0]
-    """
-
-    source: list[Point]
-    """The route list the arrays were made from."""
-    points: tuple[Point, ...]
-    """Its waypoints when they were made."""
-    xyz: np.ndarray
-    """The waypoints, ``(n, 3)`` metres."""
-    step_m: np.ndarray
-    """``step_m[k]``: horizontal distance from waypoint ``k`` to waypoint ``k + 1``."""
-
-    @classmethod
-    def of(cls, route: list[Point]) -> RouteSteps:
-        """The steps of ``route``."""
-        hypot = math.hypot
-        steps = [hypot(q[0] - p[0], q[1] - p[1]) for p, q in zip(route, route[1:], strict=False)]
-        xyz = points_array(route)
-        return cls(route, tuple(route), xyz, np.array(steps, dtype=float))
-
-    def offset(self, route: list[Point]) -> int | None:
-        """Where ``route`` starts in the arrays, or ``None`` if it is another route."""
-        return route_offset(self.source, self.points, route)
-
-
 _EMPTY_ROUTE = np.zeros((0, 3))
 _EMPTY_STEPS = np.zeros(0)
 
@@ -115,21 +77,22 @@ def store_ahead(
     tops: np.ndarray,
     row: int,
     stored: int,
-    routes: dict[str, RouteSteps],
+    index: Reach,
     f: Flight,
     until_s: float,
     max_legs: int,
 ) -> tuple[int, float]:
     """Store an airborne flight's path ahead in ``paths[row]`` (``stored`` legs there before)
     and its box in ``boxes`` and ``tops`` (a conflict watch's arrays), as :func:`store_rows`
-    stores what :func:`path_and_box` gives, by a compiled loop along the route's arrays
-    (kept in ``routes``). Returns the number of legs and the path's end time.
+    stores what :func:`path_and_box` gives, by a compiled loop along the route's arrays (the
+    run's ``index`` keeps them). Returns the number of legs and the path's end time.
     """
     leg = f.leg
     assert leg is not None
     route, steps, start, first_m = _EMPTY_ROUTE, _EMPTY_STEPS, 0, 0.0
     if f.pilot is None and len(f.route) > 1:
-        route, steps, start = _route_arrays(routes, f)
+        arrays, k = index.route(f)
+        route, steps, start = arrays.xyz, arrays.step_m, k + 1
         nxt = f.route[1]
         first_m = math.hypot(nxt[0] - leg.x1_m, nxt[1] - leg.y1_m)
     here = np.array(
@@ -141,19 +104,6 @@ def store_ahead(
         until_s, max_legs,
     )  # fmt: skip
     return n, float(end)
-
-
-def _route_arrays(routes: dict[str, RouteSteps], f: Flight) -> tuple[np.ndarray, np.ndarray, int]:
-    """The arrays of the flight's route (waypoints and the steps between them) and where the
-    waypoints after its next one start in them (made once per route: it only loses
-    waypoints or is replaced).
-    """
-    steps = routes.get(f.id)
-    k = None if steps is None else steps.offset(f.route)
-    if steps is None or k is None:
-        steps = routes[f.id] = RouteSteps.of(f.route)
-        k = 0
-    return steps.xyz, steps.step_m, k + 1
 
 
 def store_rows(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from sim.plans import Point
     from sim.state import Flight, Run
 
-__all__ = ["Reach", "RouteArrays", "reach", "route_offset"]
+__all__ = ["Reach", "RouteArrays", "reach"]
 
 SERVICE = "reach"
 """Where a run keeps its index (``run.services``)."""
@@ -45,7 +46,8 @@ SERVICE = "reach"
 
 @dataclass(frozen=True, eq=False)
 class RouteArrays:
-    """A route's waypoints as arrays, with the bounding box of each of its tails.
+    """A route's waypoints as arrays, with the bounding box of each of its tails, the
+    distance flown to each waypoint and the steps between them (each made on first use).
 
     Examples
     --------
@@ -60,28 +62,52 @@ class RouteArrays:
     """Its waypoints when they were made."""
     xyz: np.ndarray
     """The waypoints, ``(n, 3)`` metres."""
-    lo: np.ndarray
-    """``lo[k]``: the smallest x and y of waypoints ``k`` onwards, ``(n, 2)``."""
-    hi: np.ndarray
-    """``hi[k]``: the largest x and y of waypoints ``k`` onwards, ``(n, 2)``."""
-    along: np.ndarray
-    """Distance flown from the first waypoint to each, metres."""
 
     @classmethod
     def of(cls, route: list[Point]) -> RouteArrays:
         """The arrays of ``route``."""
-        xyz = points_array(route)
-        xy = xyz[::-1, :2]
-        lo = np.minimum.accumulate(xy, axis=0)[::-1]
-        hi = np.maximum.accumulate(xy, axis=0)[::-1]
-        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xyz[:, :2], axis=0).T))])
-        return cls(route, tuple(route), xyz, lo, hi, along)
+        return cls(route, tuple(route), points_array(route))
+
+    @functools.cached_property
+    def lo(self) -> np.ndarray:
+        """``lo[k]``: the smallest x and y of waypoints ``k`` onwards, ``(n, 2)``."""
+        return np.minimum.accumulate(self.xyz[::-1, :2], axis=0)[::-1]
+
+    @functools.cached_property
+    def hi(self) -> np.ndarray:
+        """``hi[k]``: the largest x and y of waypoints ``k`` onwards, ``(n, 2)``."""
+        return np.maximum.accumulate(self.xyz[::-1, :2], axis=0)[::-1]
+
+    @functools.cached_property
+    def along(self) -> np.ndarray:
+        """Distance flown from the first waypoint to each, metres."""
+        xy = self.xyz[:, :2]
+        return np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+
+    @functools.cached_property
+    def step_m(self) -> np.ndarray:
+        """``step_m[k]``: horizontal distance from waypoint ``k`` to ``k + 1``, measured by
+        ``math.hypot`` one step at a time, as ``sim.protocol.ahead.path_and_box`` measures it.
+
+        Examples
+        --------
+        >>> RouteArrays.of([(0.0, 0.0, 0.0), (3.0, 4.0, 0.0), (3.0, 4.0, 9.0)]).step_m.tolist()
+        [5.0, 0.0]
+        """
+        hypot, p = math.hypot, self.points
+        steps = [hypot(q[0] - a[0], q[1] - a[1]) for a, q in zip(p, p[1:], strict=False)]
+        return np.array(steps, dtype=float)
 
     def offset(self, route: list[Point]) -> int | None:
         """Where ``route`` starts in the arrays (it has lost that many waypoints since), or
         ``None`` if it is not the route they were made from.
         """
-        return route_offset(self.source, self.points, route)
+        n, k = len(self.points), len(self.points) - len(route)
+        if route is not self.source or not route or k < 0:
+            return None
+        if route[0] is not self.points[k] or route[-1] is not self.points[n - 1]:
+            return None
+        return k
 
     def window(self, k: int, lead_m: float | None, lo_m: float, hi_m: float) -> slice | None:
         """The segments of a path that may be flown between ``lo_m`` and ``hi_m`` metres
@@ -108,19 +134,6 @@ class RouteArrays:
         last = j - k + lead if j >= k else (0 if lead and hi_m >= 0.0 else -1)
         lo, hi = max(first - 1, 0), min(last, n - 2)
         return slice(lo, hi + 1) if lo <= hi else None
-
-
-def route_offset(source: list[Point], points: tuple[Point, ...], route: list[Point]) -> int | None:
-    """How many waypoints ``route`` has lost since it was the list ``source`` holding
-    ``points``, or ``None`` if it is another route (a route changes only by losing its first
-    waypoint or by being replaced with a new list).
-    """
-    n, k = len(points), len(points) - len(route)
-    if route is not source or not route or k < 0:
-        return None
-    if route[0] is not points[k] or route[-1] is not points[n - 1]:
-        return None
-    return k
 
 
 @dataclass(eq=False)

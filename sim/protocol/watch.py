@@ -28,8 +28,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from sim import aircraft
-from sim.protocol.ahead import RouteSteps, path_and_box, store_ahead, store_rows
+from sim.protocol.ahead import path_and_box, store_ahead, store_rows
 from sim.protocol.lookahead import merged_stays, pair_reach, pair_rules
+from sim.protocol.reach import reach
 from sim.protocol.watch_kernels import candidates, look
 from sim.units import MIN
 
@@ -134,9 +135,6 @@ class Watch:
     watched: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), dtype=bool))
     """Per pair of codes and rule, whether the rule watches the pair (sides aside)."""
 
-    routes: dict[str, RouteSteps] = field(default_factory=dict)
-    """Per flight, the arrays of its route (see :func:`~sim.protocol.ahead.store_ahead`)."""
-
     reach: float = 0.0
     """The widest rule's radius: beyond it no rule can act."""
     horizon_s: float = 0.0
@@ -222,7 +220,7 @@ class Watch:
         max_legs = self.max_legs if horizon > 0 else 1
         arrays = (self.paths, self.boxes, self.tops, row, self.counts[row])
         if f.airborne:
-            k, end = store_ahead(*arrays, self.routes, f, until, max_legs)
+            k, end = store_ahead(*arrays, reach(self.run), f, until, max_legs)
         else:  # no path: nothing ahead, an empty box
             k, end = store_rows(*arrays, *path_and_box(f, until, max_legs))
         self.counts[row] = k
