@@ -62,8 +62,9 @@ def cell_keys(
     b: np.ndarray, x_lo: np.ndarray, x_hi: np.ndarray, y_lo: np.ndarray, y_hi: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Every cell of each piece: (piece index, key) per cell, the key being the cell's rank
-    in the box holding them all (see ``sim.encounters.grid._cell_keys``). The flag is False
-    (and nothing listed) when that box holds :data:`EXACT_KEYS` cells or more.
+    in the box holding them all, ``((b - b_min) * nx + ix - ix_min) * ny + iy - iy_min``.
+    The flag is False (and nothing listed) when that box holds :data:`EXACT_KEYS` cells or
+    more.
     """
     n = b.shape[0]
     none = np.zeros(0, dtype=np.int64)

@@ -45,38 +45,23 @@ def grid_keys(
     )  # fmt: skip
     seg, key, packed = cell_keys(b, x_lo, x_hi, y_lo, y_hi)
     if not packed:  # too many cells for float-exact keys: number the distinct ones
-        seg, key = _cell_keys(b, x_lo, x_hi, y_lo, y_hi)
+        seg, key = _numbered_cells(b, x_lo, x_hi, y_lo, y_hi)
     return leg[seg], key
 
 
-def _cell_keys(
+def _numbered_cells(
     b: np.ndarray, x_lo: np.ndarray, x_hi: np.ndarray, y_lo: np.ndarray, y_hi: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every cell ``(b, ix, iy)`` with ``ix`` in ``[x_lo, x_hi]`` and ``iy`` in ``[y_lo, y_hi]``
-    of each piece (integral floats): (piece index, key) per cell, one integer per distinct
-    triple.
-
-    The key is the triple's rank in a box holding them all, ``((b - b_min) * nx + ix -
-    ix_min) * ny + iy - iy_min``: the box and each piece's first cell are found per piece,
-    and only the offsets within a piece per cell. Beyond 2**53 keys (floats no longer exact)
-    the distinct triples are numbered instead.
+    of each piece (integral floats), in the order of ``sim.encounters.cells.cell_keys``:
+    (piece index, key) per cell, the key numbering the distinct triples (for boxes of
+    2**53 cells or more, where packed keys would no longer be exact floats).
     """
-    nx = (x_hi - x_lo).astype(np.int64) + 1
     ny = (y_hi - y_lo).astype(np.int64) + 1
-    count = nx * ny
+    count = ((x_hi - x_lo).astype(np.int64) + 1) * ny
     seg = np.repeat(np.arange(b.shape[0]), count)
     k = _ranks(count)
-    if b.size == 0:
-        return seg, np.zeros(0, dtype=np.int64)
-    b_min, x_min, y_min = float(b.min()), float(x_lo.min()), float(y_lo.min())
-    span_b = float(b.max()) - b_min + 1.0
-    span_x = float(x_hi.max()) - x_min + 1.0
-    span_y = float(y_hi.max()) - y_min + 1.0
     ny_cell = ny[seg]
-    if span_b * span_x * span_y < 2.0**53:
-        first = ((b - b_min) * span_x + (x_lo - x_min)) * span_y + (y_lo - y_min)
-        key = first[seg] + (k // ny_cell) * span_y + k % ny_cell
-        return seg, key.astype(np.int64)
     cells = np.stack([b[seg], x_lo[seg] + k // ny_cell, y_lo[seg] + k % ny_cell], axis=1)
     _, inverse = np.unique(cells, axis=0, return_inverse=True)
     return seg, inverse.reshape(-1).astype(np.int64)
