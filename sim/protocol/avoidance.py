@@ -204,7 +204,10 @@ class Extent:
         return cls((x0, y0, x1, y1), cx, cy, r * (1.0 + 1e-9) + 1.0, inner)
 
     def distance2(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Squared distance from the centre to each segment from ``a[i]`` to ``b[i]``."""
+        """Squared distance from the centre to each segment from ``a[i]`` to ``b[i]``: the numpy
+        statement of what ``sim.protocol.crossing.may_touch`` computes in its loop (and is
+        checked against).
+        """
         dx, dy = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
         px, py = self.x_m - a[:, 0], self.y_m - a[:, 1]
         length2 = dx * dx + dy * dy
