@@ -17,6 +17,7 @@ import shapely
 from pydantic import Field
 
 from sim.events import EventInfo, EventKind
+from sim.plans import points_array
 from sim.protocol.avoidance import TimedArea, crosses_during, detour
 from sim.protocol.fences import Fence, watch
 from sim.protocol.mechanism import FlightTally, Mechanism, TableRow, ZoneRef
@@ -96,7 +97,7 @@ def _zones_met(
     if not flights or not zones:
         return met
     counts = [len(f.route) for f in flights]
-    xy = np.array([p for f in flights for p in f.route], dtype=float).reshape(-1, 3)[:, :2]
+    xy = points_array([p for f in flights for p in f.route])[:, :2]
     paths = shapely.linestrings(xy, indices=np.repeat(np.arange(len(flights)), counts))
     sides = np.array([f.side for f in flights])
     for z, g in zones:
